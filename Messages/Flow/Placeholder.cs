@@ -1,0 +1,5 @@
+namespace VSwarm.Messages.Flow;
+
+internal static class Placeholder
+{
+}

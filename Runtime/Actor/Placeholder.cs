@@ -1,0 +1,5 @@
+namespace VSwarm.Runtime.Actor;
+
+internal static class Placeholder
+{
+}

@@ -1,0 +1,9 @@
+using Xunit;
+
+namespace VSwarm.Tests.Scenarios;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Arithmetic_holds() => Assert.Equal(4, 2 + 2);
+}

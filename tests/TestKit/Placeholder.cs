@@ -1,0 +1,5 @@
+namespace VSwarm.TestKit;
+
+internal static class Placeholder
+{
+}
