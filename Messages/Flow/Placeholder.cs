@@ -1,5 +1,0 @@
-namespace VSwarm.Messages.Flow;
-
-internal static class Placeholder
-{
-}
