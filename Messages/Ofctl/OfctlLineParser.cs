@@ -520,7 +520,7 @@ internal sealed class OfctlLineParser(string text, string source, int line)
                 Prereq.Tcp => (ip && proto == 6, "tcp or tcp6"),
                 Prereq.Udp => (ip && proto == 17, "udp or udp6"),
                 Prereq.Sctp => (ip && proto == 132, "sctp or sctp6"),
-                Prereq.L4 => (ip && proto is 6 or 17 or 132, "tcp, udp or sctp"),
+                Prereq.L4 => ((ip && proto is 6 or 17 or 132) || (ip4 && proto == 1) || icmp6, "tcp, udp, sctp or icmp"),
                 Prereq.IcmpAny => ((ip4 && proto == 1) || icmp6, "icmp or icmp6"),
                 Prereq.Icmp4 => (ip4 && proto == 1, "icmp"),
                 Prereq.Icmp6 => (icmp6, "icmp6"),
