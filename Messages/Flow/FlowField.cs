@@ -53,7 +53,8 @@ public sealed record FlowField(string Name, int Word, int Shift, int Bits)
             return UInt128.Zero;
         }
 
-        return AllOnes & ~(AllOnes >> prefixLength);
+        // Shift counts of UInt128 are taken modulo 128, so a full-width prefix is its own case.
+        return prefixLength == Bits ? AllOnes : AllOnes & ~(AllOnes >> prefixLength);
     }
 
     /// <summary>

@@ -63,8 +63,8 @@ public static class FlowFields
     /// <summary>Fragment bits: <see cref="FlowKey.FragAny"/> and <see cref="FlowKey.FragLater"/>.</summary>
     public static readonly FlowField NwFrag = new("nw_frag", 13, 32, 8);
 
-    /// <summary>IPv6 flow label (20 bits used).</summary>
-    public static readonly FlowField Ipv6Label = new("ipv6_label", 13, 0, 32);
+    /// <summary>IPv6 flow label (20 bits, as in OVS; the word keeps 32 for alignment).</summary>
+    public static readonly FlowField Ipv6Label = new("ipv6_label", 13, 0, 20);
 
     /// <summary>IPv6 neighbor discovery target.</summary>
     public static readonly FlowField NdTarget = new("nd_target", 14, 0, 128);
@@ -72,8 +72,8 @@ public static class FlowFields
     /// <summary>ARP sender hardware address (ND source link-layer address too).</summary>
     public static readonly FlowField ArpSha = new("arp_sha", 16, 16, 48);
 
-    /// <summary>TCP flags (12 bits used).</summary>
-    public static readonly FlowField TcpFlags = new("tcp_flags", 16, 0, 16);
+    /// <summary>TCP flags (the 12 bits OVS matches).</summary>
+    public static readonly FlowField TcpFlags = new("tcp_flags", 16, 0, 12);
 
     /// <summary>ARP target hardware address (ND target link-layer address too).</summary>
     public static readonly FlowField ArpTha = new("arp_tha", 17, 16, 48);

@@ -82,7 +82,8 @@ def l2_rule(rng):
         parts.append(f"dl_vlan={rng.choice([10, 20, 0xffff])}")
     if rng.random() < 0.2 or not parts:
         parts.append(rng.choice(["arp", "ip", "ipv6"]))
-        parts.append(f"dl_dst={rng.choice(MACS + MAC_MASKED)}")
+        if not any(p.startswith("dl_dst=") for p in parts):
+            parts.append(f"dl_dst={rng.choice(MACS + MAC_MASKED)}")
     return parts
 
 

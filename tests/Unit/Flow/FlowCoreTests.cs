@@ -54,6 +54,9 @@ public class FlowCoreTests
         Assert.Equal((UInt128)0xFFFF0000, m16.Get(FlowFields.NwDst));
         Assert.Equal(16, FlowFields.NwDst.PrefixLength(m16.Get(FlowFields.NwDst)));
         Assert.Equal(-1, FlowFields.NwDst.PrefixLength(0x00FF0000));
+        Assert.Equal(UInt128.MaxValue, FlowFields.Ipv6Dst.PrefixMask(128));
+        Assert.Equal(128, FlowFields.Ipv6Dst.PrefixLength(UInt128.MaxValue));
+        Assert.Equal((UInt128)0xFFFFFFFF, FlowFields.NwDst.PrefixMask(32));
         Assert.True(m16.HasExtraBits(m24));
         Assert.False(m24.HasExtraBits(m16));
     }
