@@ -224,7 +224,7 @@ public static class OdpKeyCodec
             }
         }
 
-        if (mask.HasExtraBits(mask & allowed))
+        if ((mask & allowed) != mask)
         {
             var stray = mask;
             var aw = allowed.ReadOnlyWords;
