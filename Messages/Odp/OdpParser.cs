@@ -97,7 +97,12 @@ public static class OdpParser
             }
 
             c.Expect("s");
-            var ago = checked((secs * 1000) + frac);
+            if (secs > (ulong.MaxValue - 999) / 1000)
+            {
+                throw c.Error("used too large", at);
+            }
+
+            var ago = (secs * 1000) + frac;
             if (ago > nowMs)
             {
                 throw c.Error("used lies before time 0", at);
