@@ -455,7 +455,8 @@ public static class OdpParser
                     var t = c.Until(",/)");
                     if (isMask && int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var plen) && plen <= 128)
                     {
-                        return s.Field.PrefixMask(plen);
+                        // FlowField.PrefixMask(128) yields 0 (UInt128 shifts are taken mod 128), so /128 is special-cased.
+                        return plen == 128 ? UInt128.MaxValue : s.Field.PrefixMask(plen);
                     }
 
                     if (IPAddress.TryParse(t, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.ScopeId == 0 && t.Contains(':', StringComparison.Ordinal))

@@ -271,3 +271,14 @@ public class OdpTextTests
             Assert.Equal(f, OdpParser.ParseFlow(line, 1_000_000_000));
         }).Check(DpGen.Quick);
 }
+
+public class OdpPrefixTests
+{
+    [Fact]
+    public void Ipv6_prefix_masks_parse_including_128()
+    {
+        var m = OdpParser.ParseMatch("eth(),eth_type(0x86dd),ipv6(src=2001:db8::1/128,dst=2001:db8::/32)");
+        Assert.Equal(UInt128.MaxValue, m.Mask.Get(FlowFields.Ipv6Src));
+        Assert.Equal(FlowFields.Ipv6Dst.AllOnes << 96, m.Mask.Get(FlowFields.Ipv6Dst));
+    }
+}
