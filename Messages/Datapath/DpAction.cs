@@ -283,4 +283,5 @@ public sealed class DpActions : IReadOnlyList<DpAction>, IEquatable<DpActions>
 /// <param name="Actions">The flow's actions.</param>
 /// <param name="Stats">Statistics.</param>
 /// <param name="Ufid">UFID, when the flow has one.</param>
-public sealed record DatapathFlow(Match Match, DpActions Actions, FlowStats Stats, Ufid? Ufid = null);
+/// <param name="Terse">The dump omitted key, mask and actions (then <see cref="Match"/> is the catch-all and <see cref="Actions"/> empty).</param>
+public sealed record DatapathFlow(Match Match, DpActions Actions, FlowStats Stats, Ufid? Ufid = null, bool Terse = false);

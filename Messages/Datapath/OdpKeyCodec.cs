@@ -224,7 +224,7 @@ public static class OdpKeyCodec
             }
         }
 
-        if (mask.HasExtraBits(mask & allowed))
+        if ((mask & allowed) != mask)
         {
             var stray = mask;
             var aw = allowed.ReadOnlyWords;
@@ -487,7 +487,7 @@ public static class OdpKeyCodec
             }
         }
 
-        if (p.Has(OvsKeyAttr.TcpFlags) && !p.Has(OvsKeyAttr.Tcp))
+        if (p.Has(OvsKeyAttr.TcpFlags) && l4 != OvsKeyAttr.Tcp)
         {
             throw Err("TCP_FLAGS without TCP", p, OvsKeyAttr.TcpFlags);
         }
