@@ -159,6 +159,12 @@ internal sealed class Subtable<T>
     // Writer-side bookkeeping.
     public int MaxPriority = int.MinValue;
     public int MaxCount;
+
+    /// <summary>Rules per priority (writer only), so the max priority is found again in O(log n) on removal.</summary>
+    public readonly Dictionary<int, int> PriorityCounts = [];
+
+    /// <summary>The distinct priorities of <see cref="PriorityCounts"/>, sorted (writer only).</summary>
+    public readonly SortedSet<int> Priorities = [];
     public int RuleCount;
 
     /// <summary>OVS's trie_plen for a field: its CIDR length in the mask, 0 when not a CIDR prefix.</summary>
