@@ -159,6 +159,12 @@ internal sealed class Subtable<T>
     // Writer-side bookkeeping.
     public int MaxPriority = int.MinValue;
     public int MaxCount;
+
+    /// <summary>Rules per priority (writer only), so the max priority is found again in O(log n) on removal.</summary>
+    public readonly Dictionary<int, int> PriorityCounts = [];
+
+    /// <summary>The distinct priorities of <see cref="PriorityCounts"/>, sorted (writer only).</summary>
+    public readonly SortedSet<int> Priorities = [];
     public int RuleCount;
 
     /// <summary>OVS's trie_plen for a field: its CIDR length in the mask, 0 when not a CIDR prefix.</summary>
@@ -367,10 +373,24 @@ internal sealed class Subtable<T>
         return rule;
     }
 
-    /// <summary>OVS's check_tries: true when the tries prove that no rule of this subtable can match in stage <paramref name="stage"/>.</summary>
+    /// <summary>
+    /// OVS's check_tries: true when the tries prove that no rule of this subtable can match in
+    /// stage <paramref name="stage"/>, after adding to wc the bits that make the proof reproducible.
+    /// </summary>
+    /// <remarks>
+    /// Deviation from OVS 3.1 (found by the soundness property): when a trie declines to skip
+    /// ("a rule of this length may match", or "would need bits the subtable does not use") and a
+    /// later trie then skips the subtable in the same stage, OVS adds only the later trie's bits,
+    /// yet the earlier trie's decision depended on the first plen bits of its own field, which
+    /// are then never un-wildcarded. A packet that differs there can be skipped by the earlier
+    /// trie instead, with a different mask: two overlapping megaflows. VSwarm also un-wildcards
+    /// the first plen bits of every trie that declined before the one that skips — never more than
+    /// the subtable itself would un-wildcard on those fields had it not been skipped.
+    /// </remarks>
     private static bool CheckTries(TrieView view, int stage, in FlowKey flow, ref TrieContexts ctxs, ref FlowMask wc)
     {
         var tries = view.Tries;
+        var declined = 0; // bit j: trie j declined to skip in this stage
         for (var j = 0; j < tries.Length; j++)
         {
             var plen = view.Plens[j];
@@ -396,25 +416,38 @@ internal sealed class Subtable<T>
                 }
             }
 
-            if (((ctx.Plens >> (plen - 1)) & UInt128.One) != UInt128.Zero)
+            if (((ctx.Plens >> (plen - 1)) & UInt128.One) == UInt128.Zero)
             {
-                continue; // a rule of this prefix length may match
+                var field = trie.Field;
+                if (ctx.MaskBits <= plen)
+                {
+                    wc.UnwildcardPrefix(field, ctx.MaskBits);
+                    AddDeclined(view, declined, ref wc);
+                    return true;
+                }
+
+                var need = field.PrefixMask(ctx.MaskBits);
+                if ((wc.Get(field) & need) == need)
+                {
+                    AddDeclined(view, declined, ref wc);
+                    return true;
+                }
             }
 
-            var field = trie.Field;
-            if (ctx.MaskBits <= plen)
-            {
-                wc.UnwildcardPrefix(field, ctx.MaskBits);
-                return true;
-            }
-
-            var need = field.PrefixMask(ctx.MaskBits);
-            if ((wc.Get(field) & need) == need)
-            {
-                return true;
-            }
+            declined |= 1 << j;
         }
 
         return false;
+    }
+
+    private static void AddDeclined(TrieView view, int declined, ref FlowMask wc)
+    {
+        for (var j = 0; declined != 0; j++, declined >>= 1)
+        {
+            if ((declined & 1) != 0)
+            {
+                wc.UnwildcardPrefix(view.Tries[j].Field, view.Plens[j]);
+            }
+        }
     }
 }

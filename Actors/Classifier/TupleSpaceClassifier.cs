@@ -255,6 +255,8 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
     /// <summary>Updates max priority/count for a rule about to be added; republishes the order before the rule becomes reachable.</summary>
     private void RaiseMaxPriority(Subtable<T> sub, int priority, bool isNew)
     {
+        sub.PriorityCounts[priority] = sub.PriorityCounts.GetValueOrDefault(priority) + 1;
+        sub.Priorities.Add(priority);
         if (priority > sub.MaxPriority || sub.RuleCount == 0)
         {
             if (!isNew)
@@ -325,6 +327,16 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
 
         sub.RuleCount--;
         Count--;
+        if (sub.PriorityCounts[rule.Priority] == 1)
+        {
+            sub.PriorityCounts.Remove(rule.Priority);
+            sub.Priorities.Remove(rule.Priority);
+        }
+        else
+        {
+            sub.PriorityCounts[rule.Priority]--;
+        }
+
         if (sub.RuleCount == 0)
         {
             _byMask.TryRemove(match.Mask, out _);
@@ -333,24 +345,9 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
         }
         else if (rule.Priority == sub.MaxPriority && --sub.MaxCount == 0)
         {
-            var max = int.MinValue;
-            var count = 0;
-            foreach (var e in sub.Table.Entries())
-            {
-                foreach (var r in e.Chain)
-                {
-                    if (r.Priority > max)
-                    {
-                        max = r.Priority;
-                        count = 1;
-                    }
-                    else if (r.Priority == max)
-                    {
-                        count++;
-                    }
-                }
-            }
-
+            // OVS rescans the subtable here; a per-priority count finds the new max directly.
+            var max = sub.Priorities.Max;
+            var count = sub.PriorityCounts[max];
             _order.Remove(sub);
             sub.MaxPriority = max;
             sub.MaxCount = count;

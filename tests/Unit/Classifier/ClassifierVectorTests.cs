@@ -221,6 +221,24 @@ public class ClassifierVectorTests
         Assert.False(lin.Overlaps(MaskMatch("dl_type=0x0800"), 101, 0));
     }
 
+    [Fact]
+    public void Deviation_a_trie_that_declined_before_another_skips_adds_its_prefix_bits()
+    {
+        // One subtable with both trie fields: nw_dst (checked first) says "a /31 may match",
+        // then nw_src proves no /32 matches and skips. OVS 3.1 adds only nw_src/16, but the
+        // nw_dst decision depended on 31 bits of nw_dst: a packet differing there is skipped
+        // by the nw_dst trie with nw_dst/2 instead, and the two megaflows overlap.
+        var cls = Build(
+        [
+            "priority=100,ip,nw_src=10.0.0.0,nw_dst=192.168.0.0/31,actions=output:2",
+            "priority=50,ip,nw_src=10.0.0.0/7,actions=output:3",
+        ]);
+        var p = "in_port=1,ip,nw_src=10.1.3.1,nw_dst=192.168.0.0";
+        var q = "in_port=1,ip,nw_src=10.1.3.1,nw_dst=164.24.210.156";
+        AssertMegaflow(cls, p, "recirc_id=0,eth,ip,in_port=1,nw_src=10.1.0.0/16,nw_dst=192.168.0.0/31,nw_frag=no", "3");
+        AssertMegaflow(cls, q, "recirc_id=0,eth,ip,in_port=1,nw_src=10.0.0.0/7,nw_dst=128.0.0.0/2,nw_frag=no", "3");
+    }
+
     private static Match MaskMatch(string text) => OfText.Parse(text, out _, out _);
 
     // ---- Real OVS 3.1 output (shared/oracle cases a, a.seq and c; trace mode). ----
