@@ -6,7 +6,7 @@ namespace VSwarm.Actors.Classifier;
 /// The reference classifier (OVS's "tcls" in tests/test-classifier.c): a list of rules scanned in
 /// full for every lookup. The winner is the visible matching rule of highest priority; ties go to
 /// the rule whose mask group comes first in <see cref="TupleSpaceClassifier{T}"/>'s subtable order
-/// (group max priority over all rules present, descending, then group creation order), so both
+/// (group max priority over all rules present, descending, then <see cref="SubtableRanks"/>), so both
 /// classifiers return the same rule. Its wildcard mask is the union of the masks of every visible
 /// rule: sound, but far wider than a megaflow needs. Thread-safe through one lock (it is an
 /// oracle, not a data path).
@@ -14,18 +14,17 @@ namespace VSwarm.Actors.Classifier;
 /// <typeparam name="T">Rule payload.</typeparam>
 public sealed class LinearClassifier<T> : IClassifier<T>
 {
-    private sealed class Group(long seq)
+    private sealed class Group(long rank, int maxPriority)
     {
-        public readonly long Seq = seq;
+        public long Rank = rank;
         public int Count;
-        public int MaxPriority;
+        public int MaxPriority = maxPriority;
     }
 
     private readonly object _lock = new();
     private readonly List<ClassifierRule<T>> _rules = [];
     private readonly Dictionary<FlowMask, Group> _groups = [];
-    private long _nextSeq;
-    private bool _dirty;
+    private SubtableRanks _ranks;
 
     /// <inheritdoc/>
     public int Count
@@ -80,7 +79,6 @@ public sealed class LinearClassifier<T> : IClassifier<T>
             if (victim is not null)
             {
                 _rules[_rules.IndexOf(victim)] = rule;
-                _dirty = true;
                 return victim;
             }
 
@@ -105,8 +103,24 @@ public sealed class LinearClassifier<T> : IClassifier<T>
             {
                 _groups.Remove(rule.Match.Mask);
             }
+            else
+            {
+                var max = int.MinValue;
+                foreach (var r in _rules)
+                {
+                    if (r.Match.Mask == rule.Match.Mask)
+                    {
+                        max = Math.Max(max, r.Priority);
+                    }
+                }
 
-            _dirty = true;
+                if (max < g.MaxPriority)
+                {
+                    g.MaxPriority = max;
+                    g.Rank = _ranks.First();
+                }
+            }
+
             return true;
         }
     }
@@ -137,7 +151,6 @@ public sealed class LinearClassifier<T> : IClassifier<T>
     {
         lock (_lock)
         {
-            RefreshGroups();
             ClassifierRule<T>? best = null;
             Group? bestGroup = null;
             foreach (var r in _rules)
@@ -222,39 +235,22 @@ public sealed class LinearClassifier<T> : IClassifier<T>
         a.Priority == b.Priority && a.Match == b.Match;
 
     private static bool Before(Group a, Group b) =>
-        a.MaxPriority > b.MaxPriority || (a.MaxPriority == b.MaxPriority && a.Seq < b.Seq);
+        a.MaxPriority > b.MaxPriority || (a.MaxPriority == b.MaxPriority && a.Rank < b.Rank);
 
     private void AddLocked(ClassifierRule<T> rule)
     {
         _rules.Add(rule);
         if (!_groups.TryGetValue(rule.Match.Mask, out var g))
         {
-            g = new Group(_nextSeq++);
+            g = new Group(_ranks.Last(), rule.Priority);
             _groups.Add(rule.Match.Mask, g);
+        }
+        else if (rule.Priority > g.MaxPriority)
+        {
+            g.MaxPriority = rule.Priority;
+            g.Rank = _ranks.Last();
         }
 
         g.Count++;
-        _dirty = true;
-    }
-
-    private void RefreshGroups()
-    {
-        if (!_dirty)
-        {
-            return;
-        }
-
-        foreach (var g in _groups.Values)
-        {
-            g.MaxPriority = int.MinValue;
-        }
-
-        foreach (var r in _rules)
-        {
-            var g = _groups[r.Match.Mask];
-            g.MaxPriority = Math.Max(g.MaxPriority, r.Priority);
-        }
-
-        _dirty = false;
     }
 }

@@ -65,10 +65,10 @@ internal sealed class Subtable<T>
 {
     private static readonly MatchEntry<T> TombstoneEntry = new(0, default, []);
 
-    public Subtable(in FlowMask mask, long seq, ClassifierTrie[] tries)
+    public Subtable(in FlowMask mask, long rank, ClassifierTrie[] tries)
     {
         Mask = mask;
-        Seq = seq;
+        Rank = rank;
         var m = mask.ReadOnlyWords;
         var starts = FlowLayout.StageStarts;
 
@@ -120,8 +120,8 @@ internal sealed class Subtable<T>
     /// <summary>The mask.</summary>
     public readonly FlowMask Mask;
 
-    /// <summary>Creation sequence (tie-break among equal max priorities).</summary>
-    public readonly long Seq;
+    /// <summary>Position among subtables of equal max priority (see <see cref="SubtableRanks"/>); writer only.</summary>
+    public long Rank;
 
     /// <summary>Indices of the words the mask has bits in, in layout order.</summary>
     public readonly int[] Words;
@@ -309,7 +309,7 @@ internal sealed class Subtable<T>
     /// OVS's find_match_wc: staged lookup with trie skipping and the ports trie; ORs into wc the
     /// bits that decided the result (§3.3 of the brief).
     /// </summary>
-    public ClassifierRule<T>? FindMatchWc(in FlowKey flow, ulong version, ClassifierTrie[] tries, ref TrieContexts ctx, ref FlowMask wc)
+    public ClassifierRule<T>? FindMatchWc(in FlowKey flow, ulong version, ClassifierTrie[] tries, TrieSkipMode trieSkip, ref TrieContexts ctx, ref FlowMask wc)
     {
         var view = TrieView;
         var useTries = view.Any && ReferenceEquals(view.Tries, tries);
@@ -321,7 +321,7 @@ internal sealed class Subtable<T>
         var folded = 0; // words of the stages examined so far
         for (var i = 0; i < NIndices; i++)
         {
-            if (useTries && CheckTries(view, i, flow, ref ctx, ref wc))
+            if (useTries && CheckTries(view, i, flow, trieSkip, ref ctx, ref wc))
             {
                 Fold(ref wc, folded);
                 return null;
@@ -341,7 +341,7 @@ internal sealed class Subtable<T>
             }
         }
 
-        if (useTries && CheckTries(view, NIndices, flow, ref ctx, ref wc))
+        if (useTries && CheckTries(view, NIndices, flow, trieSkip, ref ctx, ref wc))
         {
             Fold(ref wc, folded);
             return null;
@@ -378,16 +378,15 @@ internal sealed class Subtable<T>
     /// stage <paramref name="stage"/>, after adding to wc the bits that make the proof reproducible.
     /// </summary>
     /// <remarks>
-    /// Deviation from OVS 3.1 (found by the soundness property): when a trie declines to skip
-    /// ("a rule of this length may match", or "would need bits the subtable does not use") and a
-    /// later trie then skips the subtable in the same stage, OVS adds only the later trie's bits,
-    /// yet the earlier trie's decision depended on the first plen bits of its own field, which
-    /// are then never un-wildcarded. A packet that differs there can be skipped by the earlier
-    /// trie instead, with a different mask: two overlapping megaflows. VSwarm also un-wildcards
-    /// the first plen bits of every trie that declined before the one that skips — never more than
-    /// the subtable itself would un-wildcard on those fields had it not been skipped.
+    /// In <see cref="TrieSkipMode.Sound"/> (found by the soundness property; the OVS 3.1 behaviour
+    /// is confirmed against the real OVS, see <see cref="TrieSkipMode"/>): when a trie declines
+    /// to skip ("a rule of this length may match", or "would need bits the subtable does not
+    /// use") and a later trie then skips the subtable in the same stage, OVS adds only the later
+    /// trie's bits, yet the earlier trie's decision depended on the first plen bits of its own
+    /// field. Sound mode also un-wildcards those bits — never more than the subtable itself would
+    /// un-wildcard on those fields had it not been skipped.
     /// </remarks>
-    private static bool CheckTries(TrieView view, int stage, in FlowKey flow, ref TrieContexts ctxs, ref FlowMask wc)
+    private static bool CheckTries(TrieView view, int stage, in FlowKey flow, TrieSkipMode trieSkip, ref TrieContexts ctxs, ref FlowMask wc)
     {
         var tries = view.Tries;
         var declined = 0; // bit j: trie j declined to skip in this stage
@@ -434,7 +433,10 @@ internal sealed class Subtable<T>
                 }
             }
 
-            declined |= 1 << j;
+            if (trieSkip == TrieSkipMode.Sound)
+            {
+                declined |= 1 << j;
+            }
         }
 
         return false;

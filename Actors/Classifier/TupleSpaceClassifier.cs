@@ -11,14 +11,15 @@ namespace VSwarm.Actors.Classifier;
 /// </summary>
 /// <remarks>
 /// <para><b>Subtable order and ties.</b> Subtables are searched in decreasing max priority (the
-/// highest priority of any rule physically in the subtable, visible or not); subtables with equal
-/// max priority keep their creation order (a subtable is created when the first rule with its
-/// mask arrives and destroyed when its last rule is removed). The search stops at the first
-/// subtable whose max priority is not above the best match so far, so among matching rules of
-/// equal priority the one in the earliest subtable in this order wins. Within a subtable at
-/// most one rule can match (identical rules are visible in disjoint versions). OVS leaves this
-/// order unspecified; VSwarm fixes it so results are deterministic, and
-/// <see cref="LinearClassifier{T}"/> reproduces it.</para>
+/// highest priority of any rule physically in the subtable, visible or not); among equal max
+/// priorities the order is OVS 3.1's (<see cref="SubtableRanks"/>): a subtable that is new or
+/// whose max priority rose comes after its equals, one whose max priority fell comes before
+/// them. The search stops at the first subtable whose max priority is not above the best match
+/// so far, so among matching rules of equal priority the one in the earliest subtable wins.
+/// Within a subtable at most one rule can match (identical rules are visible in disjoint
+/// versions). OVS documents this order as unspecified, but its megaflows depend on it; the
+/// differential tests against OVS 3.1 check it, and <see cref="LinearClassifier{T}"/>
+/// reproduces it.</para>
 /// <para><b>Concurrency.</b> One writer (callers serialise Insert/Replace/Remove/RemoveInVersion/
 /// RestoreVisibility/SetPrefixFields/Defer/Publish); any number of lock-free readers. Everything a
 /// reader touches is either immutable or replaced by a single reference write after it is fully
@@ -52,13 +53,17 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
     private readonly List<Subtable<T>> _order = [];
     private ClassifierTrie[] _tries;
     private Vector _vector;
-    private long _nextSeq;
+    private SubtableRanks _ranks;
     private bool _deferred;
     private bool _dirty;
 
-    /// <summary>Creates a classifier with prefix tries on <paramref name="prefixFields"/> (default nw_dst, nw_src).</summary>
-    public TupleSpaceClassifier(IReadOnlyList<FlowField>? prefixFields = null)
+    /// <summary>
+    /// Creates a classifier with prefix tries on <paramref name="prefixFields"/> (default nw_dst,
+    /// nw_src) and the given trie-skip behaviour (default: exactly OVS 3.1).
+    /// </summary>
+    public TupleSpaceClassifier(IReadOnlyList<FlowField>? prefixFields = null, TrieSkipMode trieSkip = TrieSkipMode.Ovs31)
     {
+        TrieSkip = trieSkip;
         var fields = prefixFields ?? PrefixFields.Default;
         PrefixFields.Validate(fields);
         _tries = [.. fields.Select(f => new ClassifierTrie(f))];
@@ -67,6 +72,9 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
 
     /// <inheritdoc/>
     public int Count { get; private set; }
+
+    /// <summary>How prefix-trie skips un-wildcard bits (see <see cref="TrieSkipMode"/>).</summary>
+    public TrieSkipMode TrieSkip { get; }
 
     /// <summary>Number of subtables (distinct masks).</summary>
     public int SubtableCount => _byMask.Count;
@@ -162,7 +170,7 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
     {
         var match = rule.Match;
         var isNew = !_byMask.TryGetValue(match.Mask, out var sub);
-        sub ??= new Subtable<T>(match.Mask, _nextSeq++, _tries);
+        sub ??= new Subtable<T>(match.Mask, _ranks.Last(), _tries);
         var hash = sub.FullHash(match.Key);
         var entry = sub.FindEntry(match.Key, hash);
         if (entry is not null)
@@ -268,6 +276,7 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
             sub.MaxCount = 1;
             if (!isNew)
             {
+                sub.Rank = _ranks.Last();
                 InsertOrdered(sub);
                 Changed();
             }
@@ -351,6 +360,7 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
             _order.Remove(sub);
             sub.MaxPriority = max;
             sub.MaxCount = count;
+            sub.Rank = _ranks.First();
             InsertOrdered(sub);
             Changed();
         }
@@ -360,13 +370,13 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
 
     private void InsertOrdered(Subtable<T> sub)
     {
-        // (max priority desc, creation seq asc)
+        // (max priority desc, rank asc): see SubtableRanks.
         int lo = 0, hi = _order.Count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
             var o = _order[mid];
-            var before = o.MaxPriority > sub.MaxPriority || (o.MaxPriority == sub.MaxPriority && o.Seq < sub.Seq);
+            var before = o.MaxPriority > sub.MaxPriority || (o.MaxPriority == sub.MaxPriority && o.Rank < sub.Rank);
             if (before)
             {
                 lo = mid + 1;
@@ -448,7 +458,7 @@ public sealed class TupleSpaceClassifier<T> : IClassifier<T>
                 break;
             }
 
-            var r = subs[i].FindMatchWc(flow, version, tries, ref ctx, ref wildcards);
+            var r = subs[i].FindMatchWc(flow, version, tries, TrieSkip, ref ctx, ref wildcards);
             if (r is not null && r.Priority > hardPri)
             {
                 hard = r;

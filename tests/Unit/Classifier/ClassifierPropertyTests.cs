@@ -19,10 +19,16 @@ public class ClassifierPropertyTests
         [PrefixFields.Default, PrefixFields.None, PrefixFields.Ipv4AndIpv6, [FlowFields.Ipv6Src, FlowFields.NwSrc]];
 
     /// <summary>Inserts the rules into both classifiers, skipping a rule identical to one already there.</summary>
+    /// <remarks>
+    /// Soundness and disjointness hold in <see cref="TrieSkipMode.Sound"/>, the default here; OVS
+    /// 3.1's own trie skip (<see cref="TrieSkipMode.Ovs31"/>) violates them in a case confirmed
+    /// with the real OVS (see ClassifierVectorTests), so only the rule-choice properties run in
+    /// both modes.
+    /// </remarks>
     private static (TupleSpaceClassifier<int> Tss, LinearClassifier<int> Lin, List<ClassifierRule<int>> Rules) Build(
-        Scenario s, Random rng, IReadOnlyList<FlowField>? prefixes = null)
+        Scenario s, Random rng, IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Sound)
     {
-        var tss = new TupleSpaceClassifier<int>(prefixes);
+        var tss = new TupleSpaceClassifier<int>(prefixes, trieSkip);
         var lin = new LinearClassifier<int>();
         var kept = new List<ClassifierRule<int>>();
         foreach (var r in RuleGen.Rules(s, rng))
@@ -53,7 +59,8 @@ public class ClassifierPropertyTests
         {
             var rng = new Random(s.Seed);
             var prefixes = PrefixConfigs[s.Seed % PrefixConfigs.Length];
-            var (tss, lin, rules) = Build(s, rng, prefixes);
+            var mode = s.Seed % 2 == 0 ? TrieSkipMode.Ovs31 : TrieSkipMode.Sound;
+            var (tss, lin, rules) = Build(s, rng, prefixes, mode);
             for (var i = 0; i < 60; i++)
             {
                 var p = RuleGen.PacketNear(rules, rng);
