@@ -115,9 +115,11 @@ public abstract class TestKitBase
     // ------------------------------------------------------------------ receiving
 
     /// <summary>Receives one message within <paramref name="max"/> (zero: only if one is queued); null on timeout.</summary>
-    public MessageEnvelope? ReceiveOne(TimeSpan? max = null)
+    public MessageEnvelope? ReceiveOne(TimeSpan? max = null) => ReceiveOneExact(RemainingOrDilated(max));
+
+    /// <summary>Receives one message waiting at most <paramref name="timeout"/> (already dilated).</summary>
+    private MessageEnvelope? ReceiveOneExact(TimeSpan timeout)
     {
-        var timeout = RemainingOrDilated(max);
         MessageEnvelope? env;
         if (_pushedBack.Count > 0)
         {
@@ -150,7 +152,7 @@ public abstract class TestKitBase
 
     private MessageEnvelope ReceiveOrFail(TimeSpan timeout, string what, string? hint)
     {
-        var env = ReceiveOne(timeout);
+        var env = ReceiveOneExact(timeout);
         return env ?? throw new XunitException($"Timeout ({timeout}) during {what}{Hint(hint)}");
     }
 
@@ -285,7 +287,7 @@ public abstract class TestKitBase
         var received = new List<T>();
         while (missing.Count > 0)
         {
-            var env = ReceiveOne(Max(stop - Now, TimeSpan.Zero))
+            var env = ReceiveOneExact(Max(stop - Now, TimeSpan.Zero))
                       ?? throw new XunitException($"ExpectMsgAllOf: timeout; still missing [{string.Join(", ", missing.Select(x => Show(x)))}]");
             if (env.Message is not T t)
             {
@@ -317,7 +319,7 @@ public abstract class TestKitBase
     public void ExpectNoMsg(TimeSpan? duration = null, string? hint = null)
     {
         var d = RemainingOrDilated(duration);
-        var env = ReceiveOne(d);
+        var env = ReceiveOneExact(d);
         _lastWasNoMsg = true;
         if (env is not null)
         {
@@ -333,7 +335,7 @@ public abstract class TestKitBase
         while (true)
         {
             var left = Max(stop - Now, TimeSpan.Zero);
-            var env = ReceiveOne(left) ?? throw new XunitException($"FishForMessage: timeout ({left}) while fishing for {typeof(T).Name}{Hint(hint)}");
+            var env = ReceiveOneExact(left) ?? throw new XunitException($"FishForMessage: timeout ({left}) while fishing for {typeof(T).Name}{Hint(hint)}");
             if (env.Message is T t && isMessage(t))
             {
                 _lastWasNoMsg = false;
@@ -353,7 +355,7 @@ public abstract class TestKitBase
         var list = new List<object>(count);
         for (var i = 0; i < count; i++)
         {
-            var env = ReceiveOne(Max(stop - Now, TimeSpan.Zero))
+            var env = ReceiveOneExact(Max(stop - Now, TimeSpan.Zero))
                       ?? throw new XunitException($"ReceiveN: timeout after {i} of {count} messages");
             list.Add(env.Message);
         }
@@ -381,7 +383,7 @@ public abstract class TestKitBase
                 left = Min(left, Dilated(i));
             }
 
-            var env = ReceiveOne(left);
+            var env = ReceiveOneExact(left);
             if (env is null)
             {
                 break;
