@@ -102,6 +102,11 @@ public sealed class EventStream
     {
         lock (_gate)
         {
+            if (!_subscriptions.Any(match))
+            {
+                return false;
+            }
+
             var next = _subscriptions.Where(s => !match(s)).ToArray();
             if (next.Length == _subscriptions.Length)
             {

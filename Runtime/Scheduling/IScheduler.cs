@@ -284,6 +284,7 @@ public sealed class RealTimeScheduler : SchedulerBase, IDisposable
     private readonly Timer _timer;
     private long _armedFor = long.MaxValue;
     private int _running;
+    private bool _missed;
     private volatile bool _disposed;
 
     /// <summary>Creates and starts the scheduler.</summary>
@@ -332,27 +333,38 @@ public sealed class RealTimeScheduler : SchedulerBase, IDisposable
 
     private void Tick()
     {
-        if (_disposed || Interlocked.Exchange(ref _running, 1) == 1)
+        if (_disposed)
         {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            // Another tick is running: make it loop once more instead of losing this wake-up.
+            Volatile.Write(ref _missed, true);
             return;
         }
 
         try
         {
-            lock (Gate)
+            do
             {
-                _armedFor = long.MaxValue;
-            }
+                Volatile.Write(ref _missed, false);
+                lock (Gate)
+                {
+                    _armedFor = long.MaxValue;
+                }
 
-            RunDue(NowTicks);
+                RunDue(NowTicks);
+            }
+            while (Volatile.Read(ref _missed));
         }
         finally
         {
             Volatile.Write(ref _running, 0);
         }
 
-        var next = NextDue();
-        if (next is { } due)
+        if (NextDue() is { } due)
         {
             lock (Gate)
             {

@@ -172,6 +172,16 @@ public class MessagingTests : TestKit.TestKit
     }
 
     [Fact]
+    public async Task Dead_letters_are_not_logged_during_shutdown_but_still_published()
+    {
+        var published = 0;
+        using var sub = Sys.EventStream.Subscribe<DeadLetter>(_ => Interlocked.Increment(ref published));
+        await Sys.Terminate().WaitAsync(Dilated(TimeSpan.FromSeconds(5)));
+        EventFilter.Info(contains: "was not delivered").Expect(0, () => Sys.DeadLetters.Tell("late"));
+        Assert.Equal(1, Volatile.Read(ref published));
+    }
+
+    [Fact]
     public void PoisonPill_is_processed_in_order_after_earlier_messages()
     {
         var a = Sys.ActorOf(Props.Create<Echo>());
