@@ -1,5 +1,0 @@
-namespace VSwarm.Runtime.Actor;
-
-internal static class Placeholder
-{
-}

@@ -1,9 +1,0 @@
-using Xunit;
-
-namespace VSwarm.Tests.Scenarios;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Arithmetic_holds() => Assert.Equal(4, 2 + 2);
-}

@@ -1,5 +1,0 @@
-namespace VSwarm.TestKit;
-
-internal static class Placeholder
-{
-}
