@@ -5,9 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-# ---- apt packages the tests need (none yet: later issues add etcd-server, tshark, pmacct,
-# openvswitch-switch). Installed only when missing; in CI a missing tool is a failure.
-APT_PACKAGES=()
+# ---- apt packages the tests need, installed only when missing; in CI a missing tool is a failure.
+# openvswitch-switch/-common: the real OVS 3.1, the reference for megaflows (tests/Oracle);
+# python3 runs its driver (it comes with openvswitch-switch anyway).
+APT_PACKAGES=(openvswitch-switch openvswitch-common python3)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -15,7 +16,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-         -o DPkg::Lock::Timeout=900 "${missing[@]}"; } >/dev/null; then
+         --no-install-recommends -o DPkg::Lock::Timeout=900 "${missing[@]}"; } >/dev/null; then
     echo "test.sh: could not install ${missing[*]}" >&2
     [ "${CI:-}" = "true" ] && { echo "0 passed, 1 failed"; exit 1; }
   fi
