@@ -35,6 +35,7 @@ public sealed class NodeOptions
     public int LeaseTtlMs { get; set; } = 3000;
 
     /// <summary>The endpoints to use (the default when none are configured).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> EffectiveEtcdEndpoints => EtcdEndpoints.Count > 0 ? EtcdEndpoints : [DefaultEtcdEndpoint];
 }
 
@@ -144,6 +145,7 @@ public sealed class SflowOptions
     public List<SflowFlowSelector> Flows { get; set; } = [];
 
     /// <summary>True when at least one collector is configured.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool Enabled => Collectors.Count > 0;
 }
 
@@ -160,8 +162,10 @@ public sealed class SflowFlowSelector
     public int? Sampling { get; set; }
 
     /// <summary>The parsed cookie (valid after validation).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public ulong CookieValue => VSwarmConfiguration.ParseU64(Cookie) ?? 0;
 
     /// <summary>The parsed mask (valid after validation).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public ulong MaskValue => VSwarmConfiguration.ParseU64(Mask) ?? ulong.MaxValue;
 }
