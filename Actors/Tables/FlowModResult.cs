@@ -22,7 +22,7 @@ public enum FlowModErrorCode
 /// A rejected batch: which flow-mod (0-based index in the batch) failed and why. No part of the
 /// batch was applied.
 /// </summary>
-/// <param name="Index">Index of the failing flow-mod in the batch (-1 when not tied to one).</param>
+/// <param name="Index">Index of the failing flow-mod in the batch; for <see cref="FlowModErrorCode.ParseError"/> of a multi-line text, the 0-based line.</param>
 /// <param name="Code">The error.</param>
 /// <param name="Message">A message naming the flow-mod and the cause.</param>
 public sealed record FlowModError(int Index, FlowModErrorCode Code, string Message)
