@@ -7,5 +7,6 @@ var root = new RootCommand("VSwarm: an actor-based, distributed model of the Ope
 {
     ParseFlowsCommand.Create(),
     BenchClassifierCommand.Create(),
+    ConfigCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
