@@ -6,5 +6,6 @@ using VSwarm.Host.Commands;
 var root = new RootCommand("VSwarm: an actor-based, distributed model of the Open vSwitch pipeline")
 {
     ParseFlowsCommand.Create(),
+    TraceCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
