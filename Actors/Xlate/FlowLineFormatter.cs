@@ -54,7 +54,14 @@ public static class FlowLineFormatter
         if ((f.VlanTci & FlowKey.VlanCfi) != 0)
         {
             sb.Append("dl_vlan=").Append((f.VlanTci & 0xfff).ToString(Inv)).Append(",dl_vlan_pcp=").Append((f.VlanTci >> 13).ToString(Inv));
-            sb.Append(",vlan_tci1=0x").Append(innerTci.ToString("x4", Inv)).Append(',');
+            if ((innerTci & FlowKey.VlanCfi) != 0)
+            {
+                sb.Append(",dl_vlan1=").Append((innerTci & 0xfff).ToString(Inv)).Append(",dl_vlan_pcp1=").Append((innerTci >> 13).ToString(Inv)).Append(',');
+            }
+            else
+            {
+                sb.Append(",vlan_tci1=0x").Append(innerTci.ToString("x4", Inv)).Append(',');
+            }
         }
         else
         {

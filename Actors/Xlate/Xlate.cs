@@ -123,6 +123,7 @@ public sealed class Xlate : IFlowTranslator
         private XlateError _error;
         private ulong _lastCookie;
         private byte _table;
+        private bool _labelWritten;
 
         public Context(Xlate x, in FlowKey flow, ulong version, XlateTrace? trace)
         {
@@ -173,7 +174,7 @@ public sealed class Xlate : IFlowTranslator
                 _trace.FinalInnerTci = (_flowVlans[0].Tci & FlowKey.VlanCfi) != 0 ? _flowVlans[1].Tci : (ushort)0;
             }
 
-            return new XlateResult(actions, wc, _rules.ToImmutable(), _error);
+            return new XlateResult(actions, wc, _rules.ToImmutable(), _error) { Ipv6LabelWritten = _labelWritten && wc.IsExact(FlowFields.Ipv6Label) };
         }
 
         // ------------------------------------------------------------ tables
@@ -213,6 +214,8 @@ public sealed class Xlate : IFlowTranslator
                 entry = _x._tables.Lookup(table, _flow, _version, ref _wc);
             }
 
+            // As OVS: the resubmit's in_port is used for the lookup only, the actions see the real one.
+            _flow.InPort = savedInPort;
             _trace?.Add(new XlateTraceEvent(XlateTraceKind.Table, _traceDepth, table, entry));
             if (entry is not null)
             {
@@ -225,8 +228,6 @@ public sealed class Xlate : IFlowTranslator
                 _depth--;
                 _table = savedTable;
             }
-
-            _flow.InPort = savedInPort;
         }
 
         private void Fail(XlateError error, string note)
@@ -244,8 +245,9 @@ public sealed class Xlate : IFlowTranslator
 
         private void Execute(OfActionList actions)
         {
-            foreach (var a in actions)
+            for (var i = 0; i < actions.Count; i++)
             {
+                var a = actions[i];
                 if (_exit)
                 {
                     return;
@@ -264,10 +266,12 @@ public sealed class Xlate : IFlowTranslator
                         LookupAndExecute(g.Table, _flow.InPort, countResubmit: true);
                         return;
                     case ResubmitAction r:
-                        _traceDepth++;
+                        // OVS's trace nests a resubmit's table only when more actions follow it.
+                        var nest = i < actions.Count - 1 ? 1 : 0;
+                        _traceDepth += nest;
                         var table = r.Table ?? CurrentTable();
                         LookupAndExecute(table, r.Port is { } p && p != OfPorts.InPort ? p : _flow.InPort, countResubmit: true);
-                        _traceDepth--;
+                        _traceDepth -= nest;
                         break;
                     case SetFieldAction s:
                         SetField(s.Field, s.Value, s.Mask ?? s.Field.AllOnes);
@@ -289,7 +293,11 @@ public sealed class Xlate : IFlowTranslator
                         PushVlan(pv.Tpid);
                         break;
                     case DecTtlAction:
-                        DecTtl();
+                        if (!DecTtl())
+                        {
+                            return; // as OVS: the rest of this rule's actions are skipped, the caller goes on
+                        }
+
                         break;
                     case Of.SampleAction s:
                         FlowSample(s);
@@ -544,6 +552,7 @@ public sealed class Xlate : IFlowTranslator
             mask &= f.AllOnes;
             IpWriteTouchesProto(f);
             var smask = mask << f.Shift;
+            _labelWritten |= f.Storage == FlowFields.Ipv6Label;
             _wc.Unwildcard(f.Storage, smask);
             WriteStorage(f, (value & mask) << f.Shift, smask);
         }
@@ -575,6 +584,7 @@ public sealed class Xlate : IFlowTranslator
             var dstMask = SliceMask(dst);
             _wc.Unwildcard(src.Field.Storage, (srcMask & src.Field.AllOnes) << src.Field.Shift);
             _wc.Unwildcard(dst.Field.Storage, (dstMask & dst.Field.AllOnes) << dst.Field.Shift);
+            _labelWritten |= dst.Field.Storage == FlowFields.Ipv6Label || src.Field.Storage == FlowFields.Ipv6Label;
             IpWriteTouchesProto(dst.Field);
             var v = ((src.Field.Read(_flow.ReadOnlyWords) & srcMask) >> src.Offset) << dst.Offset;
             WriteStorage(dst.Field, (v & dstMask) << dst.Field.Shift, (dstMask & dst.Field.AllOnes) << dst.Field.Shift);
@@ -670,11 +680,18 @@ public sealed class Xlate : IFlowTranslator
             _flow.VlanTci = _flowVlans[0].Tci;
         }
 
-        private void DecTtl()
+        /// <summary>
+        /// dec_ttl; false on a TTL exception (TTL ≤ 1): OVS then sends the packet to the controller
+        /// (reason invalid_ttl; with no controller connected the cookie says dont_send) and skips
+        /// the rest of the rule's actions. OVS freezes the translation for a continuation and puts
+        /// the recirculation id it allocated (1 in a fresh bridge) into the cookie; VSwarm does not
+        /// recirculate and writes 1.
+        /// </summary>
+        private bool DecTtl()
         {
             if (!IsIpAny())
             {
-                return;
+                return true;
             }
 
             _wc.Unwildcard(FlowFields.NwTtl);
@@ -682,13 +699,18 @@ public sealed class Xlate : IFlowTranslator
             if (_flow.NwTtl > 1)
             {
                 _flow.NwTtl--;
-                return;
+                return true;
             }
 
-            // OVS sends the packet to the controllers (none here) and stops translating.
             Note(_flow.DlType == EthIp ? ">> IPv4 decrement TTL exception" : ">> IPv6 decrement TTL exception");
-            _exit = true;
+            Commit();
+            var cookie = new ControllerCookie(_packet.InPort, _br.Ofproto, DontSend: true, Continuation: false, Reason: InvalidTtlReason,
+                RecircId: 1, RuleCookie: _lastCookie, ControllerId: 0, MaxLen: 65535);
+            _actions.Add(UserspaceAction.WithCookie(_br.Pid, cookie));
+            return false;
         }
+
+        private const ushort InvalidTtlReason = 2;
 
         // ------------------------------------------------------------ commit
 

@@ -142,7 +142,14 @@ public static class TraceCommand
         }
 
         var tables = new OpenFlowTables(prefixes);
+        // As ovs-ofctl add-flows: a rule with the same table, priority and match replaces the earlier one.
+        var unique = new Dictionary<(byte, ushort, Match), OpenFlowRule>();
         foreach (var rule in parsed.Rules)
+        {
+            unique[(rule.Table, rule.Priority, rule.Match)] = rule;
+        }
+
+        foreach (var rule in unique.Values)
         {
             tables.Insert(new FlowEntry(rule, tables.NextVersion));
         }
@@ -156,7 +163,7 @@ public static class TraceCommand
         {
             var trace = new XlateTrace();
             var result = xlate.Translate(key, tables.Version, trace);
-            var megaflow = MegaflowFormatter.Format(new Match(key, result.Wildcards));
+            var megaflow = MegaflowText.Format(key, result);
             var actions = OdpFormatter.FormatActions(result.Actions);
             if (options.Json)
             {
