@@ -159,6 +159,7 @@ public static class TraceCommand
             Enumerable.Range(1, Math.Max(0, options.Ports)).Select(i => new XlatePort((uint)i)),
             sflow: options.SflowRate > 0 ? new SflowSampling(options.SflowRate) : null);
         var xlate = new Xlate(tables, bridge);
+        var first = true;
         foreach (var (text, key) in packets)
         {
             var trace = new XlateTrace();
@@ -167,11 +168,13 @@ public static class TraceCommand
             var actions = OdpFormatter.FormatActions(result.Actions);
             if (options.Json)
             {
+                first = false;
                 output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["packet"] = text, ["megaflow"] = megaflow, ["actions"] = actions }));
             }
             else
             {
-                output.Write(FormatTrace(bridge.Name, key, trace, megaflow, actions));
+                output.Write((first ? "" : "\n") + FormatTrace(bridge.Name, key, trace, megaflow, actions));
+                first = false;
             }
         }
 
