@@ -8,5 +8,6 @@ var root = new RootCommand("VSwarm: an actor-based, distributed model of the Ope
     ParseFlowsCommand.Create(),
     BenchClassifierCommand.Create(),
     ConfigCommand.Create(),
+    TraceCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -33,7 +33,15 @@ public enum XlateError
 /// <param name="Wildcards">The megaflow mask, finished (ovs-brief §4.1 step 4) with in_port exact.</param>
 /// <param name="Rules">The entries hit, in translation order.</param>
 /// <param name="Error">Why translation failed; on failure the actions are a drop.</param>
-public sealed record XlateResult(DpActions Actions, FlowMask Wildcards, ImmutableArray<FlowEntry> Rules, XlateError Error = XlateError.None);
+public sealed record XlateResult(DpActions Actions, FlowMask Wildcards, ImmutableArray<FlowEntry> Rules, XlateError Error = XlateError.None)
+{
+    /// <summary>
+    /// True when an action (set_field/load/move) made ipv6_label exact: OVS's mask is then the
+    /// field's 20 bits (printed <c>ipv6_label=0x…/0xfffff</c>), not the all-ones 32 bits a rule's
+    /// exact match gives; see <see cref="MegaflowText"/>.
+    /// </summary>
+    public bool Ipv6LabelWritten { get; init; }
+}
 
 /// <summary>
 /// Translation as handlers and revalidators see it: a flow (datapath key of a packet) at a
