@@ -156,6 +156,16 @@ public sealed class DatapathShard : IDpif
     /// <inheritdoc/>
     public DpifFlowDumpBatch Dump(DpifFlowDumpRequest request) => Flows.Dump(request);
 
+    /// <summary>Runs any single operation (put, del, get, execute); EOPNOTSUPP otherwise.</summary>
+    public DpifReply Operate(DpifMessage op) => op switch
+    {
+        DpifFlowPut p => Put(p),
+        DpifFlowDel d => Delete(d),
+        DpifFlowGet g => Get(g),
+        DpifExecute e => Execute(e),
+        _ => new DpifReply(DpifErrno.EOPNOTSUPP),
+    };
+
     /// <summary>Re-ranks the megaflow subtables by recent hits (call every second).</summary>
     public void Optimize() => Flows.Optimize();
 

@@ -44,7 +44,7 @@ public readonly record struct RoundResult(long DurationMs, long FlowsAtStart, lo
 /// <param name="Rounds">Rounds ended.</param>
 /// <param name="Dumped">Dumped flows handled.</param>
 /// <param name="DuplicateDumps">Dumped flows already handled in this round.</param>
-/// <param name="Kept">KEEP verdicts.</param>
+/// <param name="Kept">KEEP verdicts of the dump phase.</param>
 /// <param name="Modified">MODIFY verdicts.</param>
 /// <param name="Deleted">Deletes requested (all reasons).</param>
 /// <param name="UnknownFlows">Dumped flows without a ukey.</param>
@@ -314,7 +314,10 @@ public sealed class RevalidatorCore
                         ukey.MissedDumps = 0;
                     }
 
-                    Apply(ops, ukey, verdict, reason, actions, true);
+                    if (verdict != RevalidateVerdict.Keep)
+                    {
+                        Apply(ops, ukey, verdict, reason, actions, true);
+                    }
                 }
                 else if (state == UkeyState.Evicted && map.Remove(ukey))
                 {

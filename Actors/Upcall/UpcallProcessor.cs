@@ -111,7 +111,6 @@ public sealed class UpcallProcessor
         var routed = new List<DpifUpcall>();
         var version = _version();
         var revalSeq = _udpif.RevalSeq;
-        var dumpSeq = _udpif.DumpSeq;
         var now = _clock();
         for (var i = 0; i < upcalls.Count; i++)
         {
@@ -146,7 +145,7 @@ public sealed class UpcallProcessor
             {
                 var ufid = UfidOf(u);
                 var mask = xr.Wildcards;
-                var ukey = new Ukey(ufid, u.Key, mask, actions, xr.Rules, revalSeq, dumpSeq, now);
+                var ukey = new Ukey(ufid, u.Key, mask, actions, xr.Rules, revalSeq, 0, now);
                 var inserted = _udpif.Ukeys.TryInsert(ukey);
                 switch (inserted)
                 {
