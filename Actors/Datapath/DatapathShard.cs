@@ -138,7 +138,7 @@ public sealed class DatapathShard : IDpif
         var frame = execute.Packet.Span.ToArray();
         var key = PacketParser.Extract(frame, execute.Metadata.InPort);
         key.RecircId = execute.Metadata.RecircId;
-        var work = new Work(frame) { Owned = true };
+        var work = new Work(frame);
         _executed++;
         Run(execute.Actions, ref work, ref key, null, _clock(), 0);
         return new DpifReply();
@@ -327,7 +327,7 @@ public sealed class DatapathShard : IDpif
                 work.Span.Slice(oldHeaders, payload).CopyTo(buf.AsSpan(newHeaders));
             }
 
-            work = new Work(buf) { Owned = true };
+            work = new Work(buf);
         }
         catch (ArgumentException)
         {
@@ -357,7 +357,7 @@ public sealed class DatapathShard : IDpif
         BinaryPrimitives.WriteUInt16BigEndian(buf.AsSpan(12), v.Tpid);
         BinaryPrimitives.WriteUInt16BigEndian(buf.AsSpan(14), (ushort)(v.Tci & ~FlowKey.VlanCfi));
         src[12..].CopyTo(buf.AsSpan(16));
-        work = new Work(buf) { Owned = true };
+        work = new Work(buf);
         Reextract(work, ref key);
     }
 
@@ -372,7 +372,7 @@ public sealed class DatapathShard : IDpif
         var buf = new byte[work.Length - 4];
         src[..12].CopyTo(buf);
         src[16..].CopyTo(buf.AsSpan(12));
-        work = new Work(buf) { Owned = true };
+        work = new Work(buf);
         Reextract(work, ref key);
     }
 
@@ -383,16 +383,15 @@ public sealed class DatapathShard : IDpif
         key.RecircId = recirc;
     }
 
-    /// <summary>The packet being processed: the caller's frame until an action rewrites it.</summary>
+    /// <summary>The packet being processed: the caller's frame until an action rewrites it (rewrites build a new array).</summary>
     private struct Work(byte[] buffer)
     {
         public byte[] Buffer = buffer;
-        public bool Owned;
 
         public readonly int Length => Buffer.Length;
 
         public readonly ReadOnlySpan<byte> Span => Buffer;
 
-        public readonly Work Copy() => new(Buffer) { Owned = false };
+        public readonly Work Copy() => new(Buffer);
     }
 }
