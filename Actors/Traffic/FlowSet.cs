@@ -11,7 +11,6 @@ namespace VSwarm.Actors.Traffic;
 /// </summary>
 public sealed class FlowSet
 {
-    private const ushort EthTypeIpv4 = 0x0800;
     private readonly FlowKey[] _keys;
     private readonly byte[][] _frames;
 
@@ -44,7 +43,7 @@ public sealed class FlowSet
             // so flows differ in their 5-tuples, as behind a router.
             k.DlSrc = 0x0200_0000_0000UL | k.InPort;
             k.DlDst = 0x0200_0000_0100UL;
-            k.DlType = EthTypeIpv4;
+            k.DlType = EtherType.Ipv4;
             k.NwSrc = Fill(src, srcLen, rng);
             k.NwDst = Fill(dst, dstLen, rng);
             k.NwTtl = 64;

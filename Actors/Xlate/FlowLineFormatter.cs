@@ -20,8 +20,8 @@ public static class FlowLineFormatter
     {
         var sb = new StringBuilder(192);
         var proto = f.NwProto;
-        var isV4 = f.DlType == 0x0800;
-        var isV6 = f.DlType == 0x86dd;
+        var isV4 = f.DlType == EtherType.Ipv4;
+        var isV6 = f.DlType == EtherType.Ipv6;
         var isArp = f.DlType is 0x0806 or 0x8035;
         string? shorthand = isV4 ? proto switch { 1 => "icmp", 2 => "igmp", 6 => "tcp", 17 => "udp", 132 => "sctp", _ => "ip" }
             : isV6 ? proto switch { 58 => "icmp6", 6 => "tcp6", 17 => "udp6", 132 => "sctp6", _ => "ipv6" }

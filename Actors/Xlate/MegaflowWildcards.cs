@@ -10,8 +10,6 @@ namespace VSwarm.Actors.Xlate;
 /// </summary>
 public static class MegaflowWildcards
 {
-    private const ushort EthTypeIpv4 = 0x0800;
-    private const ushort EthTypeIpv6 = 0x86DD;
     private const byte IpProtoIcmp = 1;
     private const byte IpProtoIcmpv6 = 58;
 
@@ -73,9 +71,9 @@ public static class MegaflowWildcards
         }
     }
 
-    private static bool IsIp(in FlowKey packet) => packet.DlType is EthTypeIpv4 or EthTypeIpv6;
+    private static bool IsIp(in FlowKey packet) => packet.DlType is EtherType.Ipv4 or EtherType.Ipv6;
 
     private static bool IsIcmp(in FlowKey packet) =>
-        (packet.DlType == EthTypeIpv4 && packet.NwProto == IpProtoIcmp)
-        || (packet.DlType == EthTypeIpv6 && packet.NwProto == IpProtoIcmpv6);
+        (packet.DlType == EtherType.Ipv4 && packet.NwProto == IpProtoIcmp)
+        || (packet.DlType == EtherType.Ipv6 && packet.NwProto == IpProtoIcmpv6);
 }

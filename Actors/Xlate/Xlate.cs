@@ -97,11 +97,6 @@ public sealed class Xlate : IFlowTranslator
     /// <summary>The state of one translation.</summary>
     private sealed class Context
     {
-        private const ushort EthIp = 0x0800;
-        private const ushort EthIpv6 = 0x86dd;
-        private const ushort EthArp = 0x0806;
-        private const ushort EthRarp = 0x8035;
-
         private readonly Xlate _x;
         private readonly XlateBridge _br;
         private readonly ulong _version;
@@ -432,7 +427,7 @@ public sealed class Xlate : IFlowTranslator
 
         // ------------------------------------------------------------ header changes
 
-        private bool IsIpAny() => _flow.DlType is EthIp or EthIpv6;
+        private bool IsIpAny() => _flow.DlType is EtherType.Ipv4 or EtherType.Ipv6;
 
         private static UInt128 SliceMask(FieldSlice s) =>
             (s.Bits >= 128 ? UInt128.MaxValue : (UInt128.One << s.Bits) - 1) << s.Offset;
@@ -443,17 +438,17 @@ public sealed class Xlate : IFlowTranslator
             var st = f.Storage;
             if (st == FlowFields.NwSrc || st == FlowFields.NwDst)
             {
-                return f == OfFields.ArpSpa || f == OfFields.ArpTpa ? _flow.DlType is EthArp or EthRarp : _flow.DlType == EthIp;
+                return f == OfFields.ArpSpa || f == OfFields.ArpTpa ? _flow.DlType is EtherType.Arp or EtherType.Rarp : _flow.DlType == EtherType.Ipv4;
             }
 
             if (st == FlowFields.NwProto)
             {
-                return f == OfFields.ArpOp ? _flow.DlType is EthArp or EthRarp : IsIpAny();
+                return f == OfFields.ArpOp ? _flow.DlType is EtherType.Arp or EtherType.Rarp : IsIpAny();
             }
 
             if (st == FlowFields.Ipv6Src || st == FlowFields.Ipv6Dst || st == FlowFields.Ipv6Label)
             {
-                return _flow.DlType == EthIpv6;
+                return _flow.DlType == EtherType.Ipv6;
             }
 
             if (st == FlowFields.NwTos || st == FlowFields.NwTtl || st == FlowFields.NwFrag)
@@ -470,12 +465,12 @@ public sealed class Xlate : IFlowTranslator
             {
                 if (f == OfFields.IcmpType || f == OfFields.IcmpCode)
                 {
-                    return _flow.DlType == EthIp && Proto(KeyAttrs.ProtoIcmp);
+                    return _flow.DlType == EtherType.Ipv4 && Proto(KeyAttrs.ProtoIcmp);
                 }
 
                 if (f == OfFields.Icmpv6Type || f == OfFields.Icmpv6Code)
                 {
-                    return _flow.DlType == EthIpv6 && Proto(KeyAttrs.ProtoIcmpv6);
+                    return _flow.DlType == EtherType.Ipv6 && Proto(KeyAttrs.ProtoIcmpv6);
                 }
 
                 var proto = f == OfFields.UdpSrc || f == OfFields.UdpDst ? KeyAttrs.ProtoUdp
@@ -490,7 +485,7 @@ public sealed class Xlate : IFlowTranslator
                     return Nd(f == OfFields.NdSll ? KeyAttrs.NdSolicit : KeyAttrs.NdAdvert);
                 }
 
-                return _flow.DlType is EthArp or EthRarp;
+                return _flow.DlType is EtherType.Arp or EtherType.Rarp;
             }
 
             if (st == FlowFields.NdTarget)
@@ -515,7 +510,7 @@ public sealed class Xlate : IFlowTranslator
 
         private bool Nd(byte type)
         {
-            if (_flow.DlType != EthIpv6 || !Proto(KeyAttrs.ProtoIcmpv6))
+            if (_flow.DlType != EtherType.Ipv6 || !Proto(KeyAttrs.ProtoIcmpv6))
             {
                 return false;
             }
@@ -702,7 +697,7 @@ public sealed class Xlate : IFlowTranslator
                 return true;
             }
 
-            Note(_flow.DlType == EthIp ? ">> IPv4 decrement TTL exception" : ">> IPv6 decrement TTL exception");
+            Note(_flow.DlType == EtherType.Ipv4 ? ">> IPv4 decrement TTL exception" : ">> IPv6 decrement TTL exception");
             Commit();
             var cookie = new ControllerCookie(_packet.InPort, _br.Ofproto, DontSend: true, Continuation: false, Reason: InvalidTtlReason,
                 RecircId: 1, RuleCookie: _lastCookie, ControllerId: 0, MaxLen: 65535);
@@ -721,12 +716,12 @@ public sealed class Xlate : IFlowTranslator
             var l3 = false;
             if (_flow.NwProto != 0)
             {
-                if (_base.DlType == EthIp)
+                if (_base.DlType == EtherType.Ipv4)
                 {
                     CommitAttr(OvsKeyAttr.Ipv4, [FlowFields.NwSrc, FlowFields.NwDst, FlowFields.NwTos, FlowFields.NwTtl]);
                     l3 = true;
                 }
-                else if (_base.DlType == EthIpv6)
+                else if (_base.DlType == EtherType.Ipv6)
                 {
                     CommitAttr(OvsKeyAttr.Ipv6, [FlowFields.Ipv6Src, FlowFields.Ipv6Dst, FlowFields.Ipv6Label, FlowFields.NwTos, FlowFields.NwTtl]);
                     l3 = true;
@@ -746,7 +741,7 @@ public sealed class Xlate : IFlowTranslator
                 {
                     CommitAttr(attr, [FlowFields.TpSrc, FlowFields.TpDst]);
                 }
-                else if ((_flow.NwProto == KeyAttrs.ProtoIcmp && _base.DlType == EthIp) || (_flow.NwProto == KeyAttrs.ProtoIcmpv6 && _base.DlType == EthIpv6))
+                else if ((_flow.NwProto == KeyAttrs.ProtoIcmp && _base.DlType == EtherType.Ipv4) || (_flow.NwProto == KeyAttrs.ProtoIcmpv6 && _base.DlType == EtherType.Ipv6))
                 {
                     CommitIcmp(_flow.NwProto == KeyAttrs.ProtoIcmp ? OvsKeyAttr.Icmp : OvsKeyAttr.Icmpv6);
                 }

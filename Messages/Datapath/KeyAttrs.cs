@@ -14,19 +14,19 @@ namespace VSwarm.Messages.Datapath;
 public static class KeyAttrs
 {
     /// <summary>Ethertype of 802.1Q tags.</summary>
-    public const ushort EthTypeVlan = 0x8100;
+    public const ushort EthTypeVlan = EtherType.Vlan;
 
     /// <summary>Ethertype of 802.1ad (QinQ) tags.</summary>
-    public const ushort EthTypeQinQ = 0x88a8;
+    public const ushort EthTypeQinQ = EtherType.QinQ;
 
     /// <summary>IPv4.</summary>
-    public const ushort EthTypeIpv4 = 0x0800;
+    public const ushort EthTypeIpv4 = EtherType.Ipv4;
 
     /// <summary>IPv6.</summary>
-    public const ushort EthTypeIpv6 = 0x86dd;
+    public const ushort EthTypeIpv6 = EtherType.Ipv6;
 
     /// <summary>ARP.</summary>
-    public const ushort EthTypeArp = 0x0806;
+    public const ushort EthTypeArp = EtherType.Arp;
 
     /// <summary>RARP.</summary>
     public const ushort EthTypeRarp = 0x8035;

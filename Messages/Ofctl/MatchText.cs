@@ -11,11 +11,6 @@ namespace VSwarm.Messages.Ofctl;
 /// </summary>
 internal static class MatchText
 {
-    private const ushort EthIp = 0x0800;
-    private const ushort EthIpv6 = 0x86dd;
-    private const ushort EthArp = 0x0806;
-    private const ushort EthRarp = 0x8035;
-
     public static void Append(StringBuilder sb, in Match match, int priority, bool megaflow)
     {
         var start = sb.Length;
@@ -47,13 +42,13 @@ internal static class MatchText
         {
             skipType = true;
             string? sh;
-            if (dl == EthIp)
+            if (dl == EtherType.Ipv4)
             {
                 sh = protoMasked ? f.NwProto switch { 1 => "icmp", 2 => "igmp", 6 => "tcp", 17 => "udp", 132 => "sctp", _ => null } : "ip";
                 skipProto = sh is not null && protoMasked;
                 sh ??= "ip";
             }
-            else if (dl == EthIpv6)
+            else if (dl == EtherType.Ipv6)
             {
                 sh = protoMasked ? f.NwProto switch { 58 => "icmp6", 6 => "tcp6", 17 => "udp6", 132 => "sctp6", _ => null } : "ipv6";
                 skipProto = sh is not null && protoMasked;
@@ -61,7 +56,7 @@ internal static class MatchText
             }
             else
             {
-                sh = dl switch { EthArp => "arp", EthRarp => "rarp", 0x8847 => "mpls", 0x8848 => "mplsm", _ => null };
+                sh = dl switch { EtherType.Arp => "arp", EtherType.Rarp => "rarp", 0x8847 => "mpls", 0x8848 => "mplsm", _ => null };
                 skipType = sh is not null;
             }
 
@@ -101,8 +96,8 @@ internal static class MatchText
             sb.Append(CultureInfo.InvariantCulture, $"dl_type=0x{f.DlType:x4},");
         }
 
-        var isArp = dl is EthArp or EthRarp;
-        if (dl == EthIpv6)
+        var isArp = dl is EtherType.Arp or EtherType.Rarp;
+        if (dl == EtherType.Ipv6)
         {
             Ipv6Masked(sb, "ipv6_src", f.Ipv6Src, w.Get(FlowFields.Ipv6Src));
             Ipv6Masked(sb, "ipv6_dst", f.Ipv6Dst, w.Get(FlowFields.Ipv6Dst));
@@ -173,17 +168,17 @@ internal static class MatchText
 
         var tpSrcMask = (ushort)w.Get(FlowFields.TpSrc);
         var tpDstMask = (ushort)w.Get(FlowFields.TpDst);
-        if (dl == EthIp && f.NwProto == 1)
+        if (dl == EtherType.Ipv4 && f.NwProto == 1)
         {
             Be16Masked(sb, "icmp_type", f.TpSrc, tpSrcMask);
             Be16Masked(sb, "icmp_code", f.TpDst, tpDstMask);
         }
-        else if (dl == EthIp && f.NwProto == 2)
+        else if (dl == EtherType.Ipv4 && f.NwProto == 2)
         {
             Be16Masked(sb, "igmp_type", f.TpSrc, tpSrcMask);
             Be16Masked(sb, "igmp_code", f.TpDst, tpDstMask);
         }
-        else if (dl == EthIpv6 && f.NwProto == 58)
+        else if (dl == EtherType.Ipv6 && f.NwProto == 58)
         {
             Be16Masked(sb, "icmp_type", f.TpSrc, tpSrcMask);
             Be16Masked(sb, "icmp_code", f.TpDst, tpDstMask);
@@ -198,7 +193,7 @@ internal static class MatchText
         }
 
         var flagsMask = (uint)w.Get(FlowFields.TcpFlags) & 0x0fff;
-        if (dl is EthIp or EthIpv6 && f.NwProto == 6 && flagsMask != 0)
+        if (dl is EtherType.Ipv4 or EtherType.Ipv6 && f.NwProto == 6 && flagsMask != 0)
         {
             sb.Append("tcp_flags=");
             AppendTcpFlags(sb, f.TcpFlags & 0x0fffu, flagsMask);

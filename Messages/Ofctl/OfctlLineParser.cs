@@ -501,8 +501,8 @@ internal sealed class OfctlLineParser(string text, string source, int line)
     {
         var dl = _mask.IsExact(FlowFields.DlType) ? _key.DlType : (ushort?)null;
         var proto = _mask.IsExact(FlowFields.NwProto) ? _key.NwProto : (byte?)null;
-        var ip4 = dl == 0x0800;
-        var ip6 = dl == 0x86dd;
+        var ip4 = dl == EtherType.Ipv4;
+        var ip6 = dl == EtherType.Ipv6;
         var ip = ip4 || ip6;
         var arp = dl is 0x0806 or 0x8035;
         var icmp6 = ip6 && proto == 58;

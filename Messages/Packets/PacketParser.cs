@@ -45,16 +45,16 @@ public static class PacketParser
     public const int EthernetHeaderLength = 14;
 
     /// <summary>Ethertype of IPv4.</summary>
-    public const ushort EthTypeIpv4 = 0x0800;
+    public const ushort EthTypeIpv4 = EtherType.Ipv4;
 
     /// <summary>Ethertype of ARP.</summary>
-    public const ushort EthTypeArp = 0x0806;
+    public const ushort EthTypeArp = EtherType.Arp;
 
     /// <summary>Ethertype of RARP.</summary>
-    public const ushort EthTypeRarp = 0x8035;
+    public const ushort EthTypeRarp = EtherType.Rarp;
 
     /// <summary>Ethertype of IPv6.</summary>
-    public const ushort EthTypeIpv6 = 0x86dd;
+    public const ushort EthTypeIpv6 = EtherType.Ipv6;
 
     /// <summary>TPID of an 802.1Q (C-VLAN) tag.</summary>
     public const ushort TpidVlan = 0x8100;

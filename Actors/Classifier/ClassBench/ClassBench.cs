@@ -28,7 +28,7 @@ public readonly record struct ClassBenchPacket(uint Src, uint Dst, ushort SrcPor
     {
         var k = default(FlowKey);
         k.InPort = 1;
-        k.DlType = 0x0800;
+        k.DlType = EtherType.Ipv4;
         k.NwSrc = Src;
         k.NwDst = Dst;
         k.NwProto = Proto;
@@ -137,7 +137,7 @@ public static class ClassBenchReader
         ArgumentNullException.ThrowIfNull(rule);
         var key = default(FlowKey);
         var mask = default(FlowMask);
-        key.DlType = 0x0800;
+        key.DlType = EtherType.Ipv4;
         mask.Unwildcard(FlowFields.DlType);
         if (rule.SrcLen > 0)
         {

@@ -91,7 +91,7 @@ public static class ClassBenchReplay
         k.InPort = 1;
         k.DlSrc = 0x5054_0000_0005;
         k.DlDst = 0x5054_0000_0007;
-        k.DlType = 0x0800;
+        k.DlType = EtherType.Ipv4;
         k.NwSrc = h.Src;
         k.NwDst = h.Dst;
         k.NwProto = h.Proto;
