@@ -142,14 +142,16 @@ internal static class SimulateCommand
 
     private static SimulationResult RunPlain(TextWriter output, Scenario scenario, TimeSpan? duration, SimulateOptions options, FabricFactory? fabric, CancellationToken ct)
     {
-        var samples = 0;
+        var printed = TimeSpan.Zero;
         void OnSample(SimulationSample s)
         {
-            // About one line per bridge per second (every fourth sample).
-            if (options.Quiet || s.Final || ++samples % 4 != 0)
+            // One line per bridge about once a second.
+            if (options.Quiet || s.Final || s.Elapsed - printed < TimeSpan.FromSeconds(1))
             {
                 return;
             }
+
+            printed = s.Elapsed;
 
             foreach (var line in SimulationView.PlainLines(s))
             {
