@@ -14,6 +14,14 @@ public sealed class SimulateCommandTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
+    [Fact]
+    public void Progress_lines_show_what_upcall_show_and_dpctl_show_would()
+    {
+        var stats = new VSwarm.Actors.Bridge.Protocol.BridgeStats("br0", 1000, 400, 500, 100, 2, 80, 5, 12000, 90, 10, 0, 3, System.Collections.Immutable.ImmutableDictionary<string, long>.Empty, 0);
+        var line = Assert.Single(VSwarm.Host.Simulation.SimulationView.PlainLines(new VSwarm.Host.Simulation.SimulationSample(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 1000, [stats], [950.0], false)));
+        Assert.Equal("[  1.0s] br0: 950 pkt/s, packets 1000, emc 40.0%, megaflow 50.0%, upcalls 100, lost 2, megaflows 80/12000, reval rounds 3", line);
+    }
+
     private static JsonElement Bridge(JsonElement report, string name) =>
         report.GetProperty("bridges").EnumerateArray().Single(b => b.GetProperty("name").GetString() == name).GetProperty("stats");
 
@@ -71,7 +79,7 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_default_demo_runs_for_a_second_with_progress_lines()
+    public void The_default_demo_runs_for_a_second()
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -81,7 +89,6 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.True(rc == 0, $"exit {rc}: {error}");
         var text = output.ToString();
         Assert.Contains("scenario default-fabric", text, StringComparison.Ordinal);
-        Assert.Matches(@"\[\s*1\.\ds\] br0: [0-9,]+ pkt/s, packets", text);   // plain progress lines (output is not a terminal)
         Assert.Contains("summary", text, StringComparison.Ordinal);
         Assert.Contains("br2-patch-br1", text, StringComparison.Ordinal);  // per-port table
     }
