@@ -105,6 +105,11 @@ internal static class SimulateCommand
                 ? RunLive(console, scenario, duration, options, fabric, cancellationToken)
                 : RunPlain(output, scenario, duration, options, fabric, cancellationToken);
         }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("vswarm simulate: stopped before traffic started");
+            return 130;
+        }
         catch (SimulationException e)
         {
             error.WriteLine($"vswarm simulate: {e.Message}");
