@@ -96,4 +96,31 @@ public class RevalidationScenarios : DatapathScenarioBase
         Assert.Equal(11_000, Revalidate(br).Result.FlowLimit);
         CheckInvariants(br, rt);
     }
+
+    [Fact]
+    public void Several_shards_handlers_and_revalidators_keep_the_round_barriers_and_the_invariants()
+    {
+        var (br, rt) = StartBridge(Options(shards: 3, handlers: 3, revalidators: 2));
+        AddFlowsText(br, string.Join('\n', Enumerable.Range(1, 20).Select(i => $"priority=10,ip,nw_dst=10.0.0.{i},actions=output:{1 + (i % 3)}")));
+        var keys = Enumerable.Range(1, 20).Select(i => Tcp(1, $"10.0.0.{i}", tpSrc: (ushort)(1000 + i))).ToArray();
+        Send(br, keys);
+        AwaitStats(br, s => Assert.Equal(20, s.Installed));
+        var dump = DumpDp(br);
+        Assert.Equal(3, dump.Shards.Length);
+        Assert.Equal(20, dump.Shards.Sum(s => s.Length));
+        Assert.True(dump.Shards.Count(s => s.Length > 0) >= 2, "the 5-tuple hash spreads flows over the shards");
+
+        Send(br, keys);
+        AwaitStats(br, s => Assert.Equal(20, s.EmcHits + s.MegaflowHits));
+        Flows(br, new ModifyFlows("priority=10,ip,nw_dst=10.0.0.7,actions=output:3", Strict: true));
+        var r = Revalidate(br);
+        Assert.Equal(20, r.Result.FlowsAtStart);
+        var s = Stats(br);
+        Assert.Equal(1, s.Modified);
+        Assert.Equal(20, s.Flows);
+        Assert.Empty(s.Deleted);
+        var rules = DumpOf(br).Flows;
+        Assert.All(rules, f => Assert.Equal(1, f.Packets));
+        CheckInvariants(br, rt);
+    }
 }
