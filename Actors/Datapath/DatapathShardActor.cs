@@ -22,7 +22,7 @@ namespace VSwarm.Actors.Datapath;
 /// <see cref="DpifBatchReply"/>; <see cref="DumpShardFlows"/> → <see cref="ShardFlows"/>.</para>
 /// <para>Outputs are summed per port and sent to the bridge as <see cref="PacketsOut"/> after each
 /// message (with the frames for patch ports). Re-ranks subtables every second. A restarted shard
-/// is empty (its megaflows come back through upcalls); on restart it purges the ukeys of its flows
+/// is empty (its megaflows come back through upcalls); when it stops or crashes it purges the ukeys of its flows
 /// (<see cref="BridgeRuntime.PurgeUkeysOf"/>) so the handlers can install them again.</para>
 /// </remarks>
 public sealed class DatapathShardActor : ReceiveActor, IWithTimers
@@ -86,8 +86,7 @@ public sealed class DatapathShardActor : ReceiveActor, IWithTimers
     {
         if (_rt.ShardStarted(_index) > 0)
         {
-            var purged = _rt.PurgeUkeysOf(_index);
-            Context.GetLogger().Info("shard {0} of {1} restarted empty; purged {2} ukeys", _index, _ctx.Options.Name, purged);
+            Context.GetLogger().Info("shard {0} of {1} restarted empty", _index, _ctx.Options.Name);
         }
 
         Publish();
@@ -95,7 +94,18 @@ public sealed class DatapathShardActor : ReceiveActor, IWithTimers
     }
 
     /// <inheritdoc/>
-    protected override void PostStop() => _rt.ShardStopped(_index);
+    protected override void PostStop()
+    {
+        // The flows die with the shard: forget their ukeys first (so no handler sees a duplicate
+        // for a flow that is gone), then retire the counters (flows 0).
+        var purged = _rt.PurgeUkeysOf(_index);
+        if (purged > 0)
+        {
+            Context.GetLogger().Info("shard {0} of {1} stopped; purged {2} ukeys", _index, _ctx.Options.Name, purged);
+        }
+
+        _rt.ShardStopped(_index);
+    }
 
     private void OnPackets(PacketsIn m)
     {

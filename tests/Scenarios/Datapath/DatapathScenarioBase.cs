@@ -50,7 +50,7 @@ public abstract class DatapathScenarioBase : TestKit.TestKit
         return r;
     }
 
-    protected FlowModResult AddFlows(IActorRef bridge, string text) => Flows(bridge, Actors.Bridge.Protocol.AddFlows.FromText(text));
+    protected FlowModResult AddFlowsText(IActorRef bridge, string text) => Flows(bridge, AddFlows.FromText(text));
 
     public static uint Ip(string dotted)
     {
