@@ -1,41 +1,48 @@
-using System.Collections.Immutable;
 using VSwarm.Actors.Bridge;
-using VSwarm.Actors.Bridge.Protocol;
 using VSwarm.Actors.Config;
-using VSwarm.Actors.Datapath;
 using VSwarm.Runtime;
 
 namespace VSwarm.Host.Simulation;
 
 /// <summary>
-/// The bridges of a simulation in one process: a root actor <c>/user/bridges</c> whose children
-/// are complete bridges (<see cref="BridgeFactory"/>: classifier, shards, handlers, revalidators),
-/// named by bridge, and which carries the frames a bridge sends out of a patch port to the peer
-/// bridge as <see cref="PacketsIn"/> on the peer port (OVS patch ports).
+/// The bridges of a simulation in one process: <see cref="Fabric.Start"/> creates the root actor
+/// <c>/user/bridges</c> with one complete bridge per scenario bridge (<c>/user/bridges/&lt;name&gt;</c>:
+/// classifier, shards, handlers, revalidators) and carries patch links between them.
 /// </summary>
 internal static class BridgeFabric
 {
-    /// <summary>The root actor's name.</summary>
-    public const string RootName = "bridges";
-
     /// <summary>Starts every bridge of <paramref name="options"/> with its patch links.</summary>
     public static async Task<ISimulationFabric> CreateAsync(ActorSystem system, VSwarmOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
-        var root = system.ActorOf(Props.Create(() => new FabricActor(options)), RootName);
-        var refs = await root.Ask<BridgeRefs>(GetBridgeRefs.Instance, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-        return new Fabric(system, root, refs.Bridges);
+        var handle = Fabric.Start(system, options);
+        var bridges = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
+        foreach (var b in options.Bridges)
+        {
+            bridges[b.Name] = await ResolveAsync(system, $"/user/{FabricActor.Name}/{b.Name}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return new Handle(system, handle.Root, bridges);
     }
 
-    private sealed record GetBridgeRefs
+    /// <summary>The fabric creates its bridges when it starts (asynchronously): retry until they exist.</summary>
+    private static async Task<IActorRef> ResolveAsync(ActorSystem system, string path, CancellationToken cancellationToken)
     {
-        public static GetBridgeRefs Instance { get; } = new();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await system.ActorSelection(path).ResolveOne(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ActorNotFoundException) when (attempt < 100)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
-    private sealed record BridgeRefs(ImmutableDictionary<string, IActorRef> Bridges);
-
-    private sealed class Fabric(ActorSystem system, IActorRef root, IReadOnlyDictionary<string, IActorRef> bridges) : ISimulationFabric
+    private sealed class Handle(ActorSystem system, IActorRef root, IReadOnlyDictionary<string, IActorRef> bridges) : ISimulationFabric
     {
         public IReadOnlyDictionary<string, IActorRef> Bridges { get; } = bridges;
 
@@ -43,52 +50,6 @@ internal static class BridgeFabric
         {
             system.Stop(root);
             return ValueTask.CompletedTask;
-        }
-    }
-
-    /// <summary>Parent of the bridges; delivers patch-port egress to the peer bridge.</summary>
-    private sealed class FabricActor : ReceiveActor
-    {
-        private readonly Dictionary<(string Bridge, int Port), (string Bridge, int Port)> _links = [];
-        private readonly Dictionary<string, IActorRef> _bridges = new(StringComparer.Ordinal);
-
-        public FabricActor(VSwarmOptions options)
-        {
-            foreach (var b in options.Bridges)
-            {
-                foreach (var l in b.Links)
-                {
-                    _links[(b.Name, l.Ofport)] = (l.PeerBridge, l.PeerOfport);
-                }
-            }
-
-            foreach (var b in options.Bridges)
-            {
-                _bridges[b.Name] = Context.ActorOf(BridgeFactory.Create(b), b.Name);
-            }
-
-            Receive<GetBridgeRefs>(_ => Sender.Tell(new BridgeRefs(_bridges.ToImmutableDictionary(StringComparer.Ordinal))));
-            Receive<PacketsOut>(OnPacketsOut);
-        }
-
-        private void OnPacketsOut(PacketsOut m)
-        {
-            if (m.Frames.IsDefaultOrEmpty || !_links.TryGetValue((m.Bridge, m.Port), out var peer) || !_bridges.TryGetValue(peer.Bridge, out var target))
-            {
-                return;
-            }
-
-            for (var i = 0; i < m.Frames.Length; i += TrafficPump.MaxBatch)
-            {
-                var n = Math.Min(TrafficPump.MaxBatch, m.Frames.Length - i);
-                var batch = ImmutableArray.CreateBuilder<Packet>(n);
-                for (var j = i; j < i + n; j++)
-                {
-                    batch.Add(new Packet(m.Frames[j], (uint)peer.Port));
-                }
-
-                target.Tell(new PacketsIn(batch.MoveToImmutable()), Self);
-            }
         }
     }
 }
