@@ -9,5 +9,6 @@ var root = new RootCommand("VSwarm: an actor-based, distributed model of the Ope
     BenchClassifierCommand.Create(),
     ConfigCommand.Create(),
     TraceCommand.Create(),
+    SimulateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

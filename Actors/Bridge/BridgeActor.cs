@@ -1,5 +1,9 @@
 using VSwarm.Actors.Bridge.Protocol;
+using System.Collections.Immutable;
 using VSwarm.Actors.Config;
+using VSwarm.Actors.Datapath;
+using VSwarm.Messages.Datapath;
+using VSwarm.Messages.Packets;
 using VSwarm.Runtime;
 using VSwarm.Runtime.Event;
 
@@ -23,10 +27,20 @@ public sealed class BridgeActor : ReceiveActor
     private readonly BridgeComponents _components;
     private readonly ClassifierSettings _classifierSettings;
     private readonly LoggingAdapter _log;
+    private readonly BridgeRuntime? _runtime;
     private IActorRef _classifier = ActorRefs.Nobody;
+    private IActorRef _datapath = ActorRefs.Nobody;
+    private IActorRef _revalidators = ActorRefs.Nobody;
+    private long _dumps;
 
     /// <summary>Creates the actor (use <see cref="BridgeProps.Create"/>).</summary>
     public BridgeActor(BridgeState state, BridgeComponents components, ClassifierSettings classifierSettings)
+        : this(state, components, classifierSettings, null)
+    {
+    }
+
+    /// <summary>Creates the actor of a complete bridge (use <see cref="BridgeFactory.Create(BridgeOptions, BridgeFactorySettings?)"/>).</summary>
+    public BridgeActor(BridgeState state, BridgeComponents components, ClassifierSettings classifierSettings, BridgeRuntime? runtime)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(components);
@@ -35,7 +49,13 @@ public sealed class BridgeActor : ReceiveActor
         _components = components;
         _classifierSettings = classifierSettings;
         _log = Context.GetLogger();
+        _runtime = runtime;
 
+        Receive<PacketsIn>(OnPacketsIn);
+        Receive<PacketsOut>(OnPacketsOut);
+        Receive<GetBridgeStats>(_ => Sender.Tell(_runtime?.Snapshot() ?? EmptyStats()));
+        Receive<DumpDatapathFlows>(_ => OnDumpDatapathFlows());
+        Receive<RevalidateNow>(m => _revalidators.Tell(new ToMember(0, m), Sender));
         Receive<ApplyFlowMods>(m => _classifier.Forward(m));
         Receive<AddFlows>(m => _classifier.Forward(m));
         Receive<ModifyFlows>(m => _classifier.Forward(m));
@@ -55,6 +75,19 @@ public sealed class BridgeActor : ReceiveActor
         });
         Receive<InjectFailure>(m =>
         {
+            // "classifier", "datapath" (a group), or a member: "datapath/shard-0", "handlers/handler-1"…
+            var slash = m.Child.IndexOf('/', StringComparison.Ordinal);
+            var dash = m.Child.LastIndexOf('-');
+            if (slash > 0 && dash > slash && int.TryParse(m.Child.AsSpan(dash + 1), out var member))
+            {
+                var group = Context.Child(m.Child[..slash]);
+                if (!group.Equals(ActorRefs.Nobody))
+                {
+                    group.Tell(new ToMember(member, m), Sender);
+                    return;
+                }
+            }
+
             var child = Context.Child(m.Child);
             if (child.Equals(ActorRefs.Nobody))
             {
@@ -84,6 +117,8 @@ public sealed class BridgeActor : ReceiveActor
         var datapath = Group(c.Shard, "shard", o.Shards, "datapath", holder);
         var handlers = Group(c.Handler, "handler", o.Handlers, "handlers", holder);
         var revalidators = Group(c.Revalidator, "revalidator", o.Revalidators, "revalidators", holder);
+        _datapath = datapath;
+        _revalidators = revalidators;
         var ctx = new BridgeContext(o, _state, Self, _classifier, datapath, handlers, revalidators);
         holder.Value = ctx;
         foreach (var g in new[] { datapath, handlers, revalidators })
@@ -98,6 +133,127 @@ public sealed class BridgeActor : ReceiveActor
         {
             Context.ActorOf(c.Sflow(ctx), "sflow");
         }
+    }
+
+    private BridgeStats EmptyStats() =>
+        new(_state.Options.Name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ImmutableDictionary<string, long>.Empty, 0);
+
+    /// <summary>Ingress: counts rx per port and spreads the packets over the shards by 5-tuple hash, in slices of at most 32.</summary>
+    private void OnPacketsIn(PacketsIn m)
+    {
+        var shards = _state.Options.Shards;
+        if (_runtime is null || shards <= 0 || _datapath.Equals(ActorRefs.Nobody))
+        {
+            foreach (var p in m.Packets)
+            {
+                _state.Ports.Add((int)p.InPort, new PortCounters(RxPackets: 1, RxBytes: p.Frame.Length, Drops: 1));
+            }
+
+            return;
+        }
+
+        var perShard = new List<Packet>?[shards];
+        var rx = new Dictionary<int, (long Packets, long Bytes)>();
+        foreach (var p in m.Packets)
+        {
+            var key = PacketParser.Extract(p.Frame, p.InPort);
+            var s = _runtime.ShardOf(key);
+            (perShard[s] ??= []).Add(p);
+            var r = rx.GetValueOrDefault((int)p.InPort);
+            rx[(int)p.InPort] = (r.Packets + 1, r.Bytes + p.Frame.Length);
+        }
+
+        foreach (var (port, r) in rx)
+        {
+            _state.Ports.Add(port, new PortCounters(RxPackets: r.Packets, RxBytes: r.Bytes));
+        }
+
+        for (var s = 0; s < shards; s++)
+        {
+            if (perShard[s] is not { } list)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < list.Count; i += DatapathShardOptions.MaxBatch)
+            {
+                var n = Math.Min(DatapathShardOptions.MaxBatch, list.Count - i);
+                if (_runtime.TryReserveBacklog(s, n))
+                {
+                    _datapath.Tell(new ToMember(s, new PacketsIn([.. list.GetRange(i, n)])), Self);
+                }
+            }
+        }
+    }
+
+    /// <summary>Egress from a shard: tx counters; patch ports go to the parent (the fabric), the rest is published.</summary>
+    private void OnPacketsOut(PacketsOut m)
+    {
+        var port = _state.Ports.Find(m.Port);
+        if (port is null)
+        {
+            return; // translation only outputs to existing ports
+        }
+
+        _state.Ports.Add(m.Port, new PortCounters(TxPackets: m.Packets, TxBytes: m.Bytes));
+        if (port.PeerBridge is not null)
+        {
+            Context.Parent.Tell(m, Self);
+        }
+        else
+        {
+            Context.System.EventStream.Publish(m);
+        }
+    }
+
+    private void OnDumpDatapathFlows()
+    {
+        if (_datapath.Equals(ActorRefs.Nobody) || _state.Options.Shards <= 0)
+        {
+            Sender.Tell(new DatapathFlowsDump(_state.Options.Name, [], []));
+            return;
+        }
+
+        Context.ActorOf(Runtime.Props.Create(() => new DumpCollector(_state.Options.Name, _state.Options.Shards, _datapath, Sender)), $"dump-{++_dumps}");
+    }
+
+    /// <summary>Collects one <see cref="ShardFlows"/> per shard, answers, stops (a shard that does not answer within 5 s counts as empty).</summary>
+    private sealed class DumpCollector : ReceiveActor, IWithTimers
+    {
+        private readonly ImmutableArray<string>[] _lines;
+        private readonly ImmutableArray<DatapathFlow>[] _flows;
+        private int _missing;
+
+        public DumpCollector(string bridge, int shards, IActorRef datapath, IActorRef replyTo)
+        {
+            _lines = new ImmutableArray<string>[shards];
+            _flows = new ImmutableArray<DatapathFlow>[shards];
+            _missing = shards;
+            Receive<ShardFlows>(m =>
+            {
+                if ((uint)m.Shard < (uint)shards && _lines[m.Shard].IsDefault)
+                {
+                    _lines[m.Shard] = m.Lines;
+                    _flows[m.Shard] = m.Flows;
+                    if (--_missing == 0)
+                    {
+                        Done();
+                    }
+                }
+            });
+            Receive<string>(_ => Done());
+            datapath.Tell(new Broadcast(DumpShardFlows.Instance), Self);
+
+            void Done()
+            {
+                replyTo.Tell(new DatapathFlowsDump(bridge, [.. _lines.Select(l => l.IsDefault ? [] : l)], [.. _flows.Select(f => f.IsDefault ? [] : f)]));
+                Context.Stop(Self);
+            }
+        }
+
+        public ITimerScheduler Timers { get; set; } = null!;
+
+        protected override void PreStart() => Timers.StartSingleTimer("timeout", "timeout", TimeSpan.FromSeconds(5));
     }
 
     private IActorRef Group(Func<BridgeContext, int, Props>? factory, string prefix, int count, string name, BridgeContextHolder holder) =>

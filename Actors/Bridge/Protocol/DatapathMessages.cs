@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
 using VSwarm.Actors.Datapath;
+using VSwarm.Actors.Revalidator;
+using VSwarm.Messages.Datapath;
+using VSwarm.Messages.Dpif;
 
 namespace VSwarm.Actors.Bridge.Protocol;
 
@@ -25,7 +28,8 @@ public sealed record PacketsIn(ImmutableArray<Packet> Packets);
 /// <param name="Port">The OpenFlow port the packets left through.</param>
 /// <param name="Packets">Number of packets.</param>
 /// <param name="Bytes">Number of bytes.</param>
-public sealed record PacketsOut(string Bridge, int Port, long Packets, long Bytes);
+/// <param name="Frames">The frames themselves (set by shards for patch ports, so the peer bridge can receive them; default otherwise).</param>
+public sealed record PacketsOut(string Bridge, int Port, long Packets, long Bytes, ImmutableArray<byte[]> Frames = default);
 
 /// <summary>Asks a bridge for its counters. Reply: <see cref="BridgeStats"/>.</summary>
 public sealed record GetBridgeStats
@@ -83,4 +87,62 @@ public sealed record DumpDatapathFlows
 /// </summary>
 /// <param name="Bridge">Bridge name.</param>
 /// <param name="Shards">Per shard index, its dump lines.</param>
-public sealed record DatapathFlowsDump(string Bridge, ImmutableArray<ImmutableArray<string>> Shards);
+/// <param name="Flows">Per shard index, its flows (same order as the lines; for checkers and tools).</param>
+public sealed record DatapathFlowsDump(string Bridge, ImmutableArray<ImmutableArray<string>> Shards,
+    ImmutableArray<ImmutableArray<DatapathFlow>> Flows = default);
+
+// ---------------------------------------------------------------- between a bridge's own actors
+
+/// <summary>
+/// Several dpif operations for one shard, answered by one <see cref="DpifBatchReply"/> with the
+/// same <paramref name="Id"/> (dpif_operate). A <see cref="DpifFlowDumpRequest"/> op is answered by
+/// a <see cref="DpifFlowDumpBatch"/>, every other op by a <see cref="DpifReply"/>. Shards also
+/// answer single dpif messages (put/del/get/execute → <see cref="DpifReply"/>, dump request →
+/// <see cref="DpifFlowDumpBatch"/>) to the sender.
+/// </summary>
+/// <param name="Id">Correlation id chosen by the sender.</param>
+/// <param name="Ops">The operations, in order.</param>
+public sealed record DpifBatch(long Id, ImmutableArray<DpifMessage> Ops);
+
+/// <summary>The replies to a <see cref="DpifBatch"/>, aligned with its ops.</summary>
+/// <param name="Id">The batch's id.</param>
+/// <param name="Shard">The answering shard's index.</param>
+/// <param name="Replies">One reply per op.</param>
+public sealed record DpifBatchReply(long Id, int Shard, ImmutableArray<DpifMessage> Replies);
+
+/// <summary>MISS upcalls a shard sends to a handler (the handler answers with a <see cref="DpifBatch"/> to the sender).</summary>
+/// <param name="Shard">The originating shard's index.</param>
+/// <param name="Upcalls">The upcalls.</param>
+public sealed record UpcallsIn(int Shard, ImmutableArray<DpifUpcall> Upcalls);
+
+/// <summary>Asks a shard for its flows. Reply: <see cref="ShardFlows"/>.</summary>
+public sealed record DumpShardFlows
+{
+    /// <summary>The instance.</summary>
+    public static DumpShardFlows Instance { get; } = new();
+}
+
+/// <summary>A shard's flows and their dump-flows lines.</summary>
+/// <param name="Shard">Shard index.</param>
+/// <param name="Flows">The flows.</param>
+/// <param name="Lines">OdpFormatter lines, aligned with <paramref name="Flows"/>.</param>
+public sealed record ShardFlows(int Shard, ImmutableArray<DatapathFlow> Flows, ImmutableArray<string> Lines);
+
+/// <summary>
+/// Asks a bridge (forwarded to its leading revalidator) for a revalidation round now, without
+/// waiting for the timer (after the running one, if any). The sender gets a
+/// <see cref="RevalidationRoundCompleted"/> when a round that started after the request ended
+/// (every round's end is also published on the EventStream).
+/// </summary>
+public sealed record RevalidateNow
+{
+    /// <summary>The instance.</summary>
+    public static RevalidateNow Instance { get; } = new();
+}
+
+/// <summary>Published on the EventStream by the leading revalidator after every round.</summary>
+/// <param name="Bridge">Bridge name.</param>
+/// <param name="Round">Rounds completed so far (1 for the first).</param>
+/// <param name="Result">Duration, flows at start, the new flow limit, next start.</param>
+public sealed record RevalidationRoundCompleted(string Bridge, long Round, RoundResult Result);
+
