@@ -28,6 +28,13 @@ public sealed record BridgeFactorySettings
     /// <summary>Classifier timing.</summary>
     public ClassifierSettings Classifier { get; init; } = new();
 
+    /// <summary>
+    /// The sFlow agent to plug in as the bridge's <c>sflow</c> child (created when the bridge has
+    /// collectors); shards send it the ACTION upcalls (<c>DpifUpcall</c>) of sampled packets. Null:
+    /// no agent, and ACTION upcalls are counted in <see cref="BridgeRuntime.Unrouted"/>.
+    /// </summary>
+    public Func<BridgeContext, Props>? Sflow { get; init; }
+
     /// <summary>Seed of the shards' random generators (EMC insertion, sampling); shard i uses seed + i.</summary>
     public uint Seed { get; init; } = 0xD47A;
 }
@@ -66,6 +73,7 @@ public static class BridgeFactory
             Shard = (ctx, i) => DatapathShardActor.Props(ctx, i, runtime),
             Handler = (ctx, i) => UpcallHandlerActor.Props(ctx, i, runtime),
             Revalidator = (ctx, i) => RevalidatorActor.Props(ctx, i, runtime),
+            Sflow = runtime.Settings.Sflow,
         };
     }
 }
