@@ -137,6 +137,14 @@ public sealed class UpcallProcessor
             }
 
             var actions = xr.Error == XlateError.None ? xr.Actions : DpActions.Empty;
+
+            // As OVS, the packet that missed counts against the rules it hit now (translation
+            // with the upcall's stats); revalidators later push only what the datapath saw.
+            foreach (var entry in xr.Rules)
+            {
+                entry.PushStats(1, u.Packet.Length, now);
+            }
+
             if (_udpif.FlowCount >= _udpif.FlowLimit)
             {
                 _overLimit++;
