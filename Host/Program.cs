@@ -10,5 +10,6 @@ var root = new RootCommand("VSwarm: an actor-based, distributed model of the Ope
     ConfigCommand.Create(),
     TraceCommand.Create(),
     SimulateCommand.Create(),
+    SflowDecodeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
