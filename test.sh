@@ -8,13 +8,15 @@ cd "$(dirname "$0")"
 # ---- apt packages the tests need, installed only when missing; in CI a missing tool is a failure.
 # openvswitch-switch/-common: the real OVS 3.1, the reference for megaflows (tests/Oracle);
 # python3 runs its driver (it comes with openvswitch-switch anyway).
-APT_PACKAGES=(openvswitch-switch openvswitch-common python3)
+APT_PACKAGES=(openvswitch-switch openvswitch-common python3 tshark pmacct)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
+  # tshark asks whether non-root users may capture; answer no before it asks (sFlow collector tests).
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
   if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
          --no-install-recommends -o DPkg::Lock::Timeout=900 "${missing[@]}"; } >/dev/null; then
     echo "test.sh: could not install ${missing[*]}" >&2
