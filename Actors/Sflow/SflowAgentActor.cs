@@ -1,0 +1,244 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using VSwarm.Actors.Bridge;
+using VSwarm.Actors.Config;
+using VSwarm.Messages.Cookies;
+using VSwarm.Messages.Dpif;
+using VSwarm.Runtime;
+
+namespace VSwarm.Actors.Sflow;
+
+/// <summary>Settings of a bridge's sFlow agent that are not in <see cref="SflowOptions"/>.</summary>
+public sealed record SflowAgentSettings
+{
+    /// <summary>Sub-agent id (OVS: the bridge's sFlow number). Default 0.</summary>
+    public uint SubAgentId { get; init; }
+
+    /// <summary>Agent address when <see cref="SflowOptions.Agent"/> is empty. Default 127.0.0.1.</summary>
+    public IPAddress DefaultAgent { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Receiver flush interval (OVS: the 1-s agent tick).</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Also told every datagram sent (<see cref="SflowDatagramSent"/>), e.g. a test probe or a capture.</summary>
+    public IActorRef? Tap { get; init; }
+
+    /// <summary>Class of per-flow data sources (see <see cref="SflowFlowSamplerIndex"/>).</summary>
+    public uint PerFlowSourceClass { get; init; } = SflowFlowSamplerIndex.DefaultSourceClass;
+}
+
+/// <summary>A datagram the agent sent (to <see cref="SflowAgentSettings.Tap"/>).</summary>
+/// <param name="Bytes">The encoded datagram.</param>
+public sealed record SflowDatagramSent(byte[] Bytes);
+
+/// <summary>Asks a sampler actor for its counters; it answers <see cref="SflowSamplerStats"/>.</summary>
+public sealed record GetSflowSamplerStats
+{
+    /// <summary>The instance.</summary>
+    public static GetSflowSamplerStats Instance { get; } = new();
+}
+
+/// <summary>A sampler's data source and counters.</summary>
+/// <param name="SourceClass">Class.</param>
+/// <param name="SourceIndex">Index.</param>
+/// <param name="SamplingRate">Rate.</param>
+/// <param name="SequenceNumber">Last flow-sample sequence number.</param>
+/// <param name="SamplePool">Sample pool.</param>
+/// <param name="Drops">Drops.</param>
+public sealed record SflowSamplerStats(uint SourceClass, uint SourceIndex, uint SamplingRate, uint SequenceNumber, uint SamplePool, uint Drops);
+
+/// <summary>A sampled packet handed by the agent to one of its samplers.</summary>
+/// <param name="Packet">The packet.</param>
+/// <param name="InputIfIndex">Input ifIndex (0 unknown).</param>
+/// <param name="OutputWord">The cookie's output word.</param>
+/// <param name="InputTci">TCI of the received packet.</param>
+/// <param name="OutputTci">TCI as output (cookie).</param>
+public sealed record SflowSampleRequest(byte[] Packet, uint InputIfIndex, uint OutputWord, ushort InputTci, ushort OutputTci);
+
+/// <summary>A flow sample built by a sampler, for the agent's receiver.</summary>
+/// <param name="Sample">The sample.</param>
+public sealed record SflowSampleTaken(SflowFlowSample Sample);
+
+/// <summary>
+/// The bridge's <c>sflow</c> actor (architecture: <c>sflow/sampler-bridge</c> and
+/// <c>sflow/flow-&lt;cookie&gt;</c>): receives the sFlow ACTION upcalls of the datapath shards,
+/// routes each to the bridge sampler or, when the upcall's rule cookie matches a per-flow selector
+/// of <see cref="SflowOptions.Flows"/> (or carries <see cref="SflowCookieFlags.PerFlow"/>), to that
+/// cookie's own sampler; samplers answer with flow samples that the agent's
+/// <see cref="SflowReceiver"/> packs into datagrams, flushed at every tick and sent over UDP to
+/// every collector. Plug it with <see cref="Factory"/> into <see cref="BridgeFactorySettings.Sflow"/>.
+/// Not yet: counter pollers (per port and bridge level), receiver timeout/ownership.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "An actor's resources are released in PostStop, not by Dispose.")]
+public sealed class SflowAgentActor : ReceiveActor, IWithTimers
+{
+    private readonly BridgeContext _ctx;
+    private readonly SflowOptions _options;
+    private readonly SflowAgentSettings _settings;
+    private readonly SflowFlowSamplerIndex _flowIndex;
+    private readonly Dictionary<ulong, IActorRef> _flowSamplers = [];
+    private SflowReceiver _receiver = null!;
+    private SflowUdpSender? _sender;
+    private IActorRef _bridgeSampler = ActorRefs.Nobody;
+
+    /// <summary>Creates the agent (use <see cref="Props"/>).</summary>
+    /// <param name="ctx">The bridge.</param>
+    /// <param name="settings">Agent settings.</param>
+    public SflowAgentActor(BridgeContext ctx, SflowAgentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(settings);
+        _ctx = ctx;
+        _options = ctx.Options.Sflow;
+        _settings = settings;
+        _flowIndex = new SflowFlowSamplerIndex(settings.PerFlowSourceClass);
+
+        Receive<DpifUpcall>(OnUpcall);
+        Receive<SflowSampleTaken>(m =>
+        {
+            if (!_receiver.Add(m.Sample))
+            {
+                Rejected++;
+            }
+        });
+        Receive<SflowTick>(_ => _receiver.Tick());
+    }
+
+    /// <inheritdoc/>
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Upcalls that were not sFlow upcalls (ignored).</summary>
+    public long Ignored { get; private set; }
+
+    /// <summary>Samples the receiver rejected (too large).</summary>
+    public long Rejected { get; private set; }
+
+    /// <summary>The child name of a per-flow sampler.</summary>
+    /// <param name="cookie">The rule cookie.</param>
+    /// <returns><c>flow-&lt;hex cookie&gt;</c>.</returns>
+    public static string FlowSamplerName(ulong cookie) => "flow-" + cookie.ToString("x", CultureInfo.InvariantCulture);
+
+    /// <summary>The Props of an agent.</summary>
+    /// <param name="ctx">The bridge.</param>
+    /// <param name="settings">Settings (defaults when null).</param>
+    /// <returns>Props.</returns>
+    public static Props Props(BridgeContext ctx, SflowAgentSettings? settings = null) =>
+        Runtime.Props.Create(() => new SflowAgentActor(ctx, settings ?? new SflowAgentSettings()));
+
+    /// <summary>A factory for <see cref="BridgeFactorySettings.Sflow"/>.</summary>
+    /// <param name="settings">Settings (defaults when null).</param>
+    /// <returns>The factory.</returns>
+    public static Func<BridgeContext, Props> Factory(SflowAgentSettings? settings = null) => ctx => Props(ctx, settings);
+
+    /// <inheritdoc/>
+    protected override void PreStart()
+    {
+        var agent = string.IsNullOrEmpty(_options.Agent) || !IPAddress.TryParse(_options.Agent, out var a) ? _settings.DefaultAgent : a;
+        _sender = new SflowUdpSender(_options.Collectors.Select(SflowUdpSender.ParseCollector));
+        var scheduler = Context.System.Scheduler;
+        var tap = _settings.Tap;
+        var sender = _sender;
+        _receiver = new SflowReceiver(agent, _settings.SubAgentId, () => BridgeState.NowMs(scheduler), bytes =>
+        {
+            sender.Send(bytes);
+            tap?.Tell(new SflowDatagramSent(bytes));
+        });
+        var bridge = SflowSampler.ForBridge(_settings.SubAgentId, (uint)Math.Max(0, _options.Sampling), _options.Header);
+        _bridgeSampler = Context.ActorOf(SflowSamplerActor.Props(bridge), "sampler-bridge");
+        Timers.StartPeriodicTimer(SflowTick.Instance, SflowTick.Instance, _settings.TickInterval);
+    }
+
+    /// <inheritdoc/>
+    protected override void PostStop()
+    {
+        _receiver?.Tick();
+        _sender?.Dispose();
+    }
+
+    private void OnUpcall(DpifUpcall u)
+    {
+        if (u.Cookie is not SflowCookie c)
+        {
+            Ignored++;
+            return;
+        }
+
+        var packet = u.Packet.Span.ToArray();
+        var inIfIndex = (uint)Math.Max(0, _ctx.State.Ports.Find((int)c.OfpInPort)?.Ifindex ?? 0);
+        ushort inTci = packet.Length >= 16 && BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(12)) == 0x8100
+            ? BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(14))
+            : (ushort)0;
+        var request = new SflowSampleRequest(packet, inIfIndex, c.Output, inTci, c.VlanTci);
+        SamplerFor(c).Tell(request, Self);
+    }
+
+    private IActorRef SamplerFor(SflowCookie c)
+    {
+        var selector = _options.Flows.FirstOrDefault(s => (c.RuleCookie & s.MaskValue) == s.CookieValue);
+        if (selector is null && (c.Flags & SflowCookieFlags.PerFlow) == 0)
+        {
+            return _bridgeSampler;
+        }
+
+        if (_flowSamplers.TryGetValue(c.RuleCookie, out var known))
+        {
+            return known;
+        }
+
+        uint index;
+        try
+        {
+            index = _flowIndex.Register(c.RuleCookie);
+        }
+        catch (SflowIndexCollisionException e)
+        {
+            Context.GetLogger().Warning(e.Message + "; sampling it with the bridge sampler");
+            _flowSamplers[c.RuleCookie] = _bridgeSampler;
+            return _bridgeSampler;
+        }
+
+        var rate = (uint)Math.Max(0, selector?.Sampling ?? _options.Sampling);
+        var sampler = new SflowSampler(_flowIndex.SourceClass, index, rate, _options.Header);
+        var child = Context.ActorOf(SflowSamplerActor.Props(sampler), FlowSamplerName(c.RuleCookie));
+        _flowSamplers[c.RuleCookie] = child;
+        return child;
+    }
+
+    private sealed record SflowTick
+    {
+        public static SflowTick Instance { get; } = new();
+    }
+}
+
+/// <summary>
+/// One sampler (<c>sampler-bridge</c> or <c>flow-&lt;cookie&gt;</c>): owns an
+/// <see cref="SflowSampler"/>, turns each <see cref="SflowSampleRequest"/> into a flow sample
+/// told back to the sender as <see cref="SflowSampleTaken"/>, and answers
+/// <see cref="GetSflowSamplerStats"/>. A restart starts a fresh sampler (sequence and pool reset
+/// together, as the spec requires).
+/// </summary>
+public sealed class SflowSamplerActor : ReceiveActor
+{
+    /// <summary>Creates the actor.</summary>
+    /// <param name="template">The sampler's configuration (a fresh copy is used).</param>
+    public SflowSamplerActor(SflowSampler template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var sampler = new SflowSampler(template.SourceClass, template.SourceIndex, template.SamplingRate, template.HeaderBytes);
+        Receive<SflowSampleRequest>(r =>
+        {
+            if (sampler.Enabled)
+            {
+                Sender.Tell(new SflowSampleTaken(sampler.Sample(r.Packet, r.InputIfIndex, r.OutputWord, r.InputTci, r.OutputTci)), Self);
+            }
+        });
+        Receive<GetSflowSamplerStats>(_ => Sender.Tell(new SflowSamplerStats(
+            sampler.SourceClass, sampler.SourceIndex, sampler.SamplingRate, sampler.SequenceNumber, sampler.SamplePool, sampler.Drops)));
+    }
+
+    /// <summary>The Props of a sampler actor.</summary>
+    /// <param name="sampler">Configuration.</param>
+    /// <returns>Props.</returns>
+    public static Props Props(SflowSampler sampler) => Runtime.Props.Create(() => new SflowSamplerActor(sampler));
+}
