@@ -73,7 +73,8 @@ public static class BridgeFactory
             Shard = (ctx, i) => DatapathShardActor.Props(ctx, i, runtime),
             Handler = (ctx, i) => UpcallHandlerActor.Props(ctx, i, runtime),
             Revalidator = (ctx, i) => RevalidatorActor.Props(ctx, i, runtime),
-            Sflow = runtime.Settings.Sflow,
+            // A bridge with sFlow collectors gets VSwarm's agent unless the caller plugs its own.
+            Sflow = runtime.Settings.Sflow ?? (runtime.Options.Sflow.Enabled ? Sflow.SflowAgentActor.Factory() : null),
         };
     }
 }
@@ -120,6 +121,7 @@ public sealed class BridgeRuntime
             () => FlowCount);
         XlateBridge = new XlateBridge(
             o.Ports.Select(p => new XlatePort((uint)p.Ofport, p.Ifindex > 0 ? (uint)p.Ifindex : null)),
+            sflow: o.Sflow.Enabled ? new SflowSampling((uint)o.Sflow.Sampling, (uint)o.Sflow.Header) : null,
             name: o.Name);
         Translator = new Xlate.Xlate(state.Tables, XlateBridge);
     }

@@ -15,7 +15,7 @@ namespace VSwarm.Actors.Datapath;
 /// then drains the shard's bounded upcall queue: MISS upcalls go, grouped per handler (chosen by
 /// flow hash, <see cref="BridgeRuntime.HandlerOf"/>), as <see cref="UpcallsIn"/> to the handler
 /// group with <see cref="ToMember"/>; ACTION upcalls (sFlow, userspace) go to the bridge's
-/// <c>sflow</c> child when sFlow is on and an agent is plugged (<see cref="BridgeFactorySettings.Sflow"/>), else are counted (<see cref="BridgeRuntime.Unrouted"/>).
+/// <c>sflow</c> child when sFlow is on (VSwarm's agent, or the one plugged through <see cref="BridgeFactorySettings.Sflow"/>), else are counted (<see cref="BridgeRuntime.Unrouted"/>).
 /// What the queue could not take is counted lost by the shard (n_lost).</para>
 /// <para>Answers dpif messages from anyone: single put/del/get/execute → <see cref="DpifReply"/>,
 /// dump request → <see cref="DpifFlowDumpBatch"/>, <see cref="DpifBatch"/> →
@@ -57,7 +57,7 @@ public sealed class DatapathShardActor : ReceiveActor, IWithTimers
             () => BridgeState.NowMs(scheduler),
             _out = new Outputs([.. o.Links.Select(l => (uint)l.Ofport)]),
             () => (uint)rng.NextInt64(0, 1L << 32));
-        _sflow = o.Sflow.Enabled && runtime.Settings.Sflow is not null ? Context.ActorSelection(ctx.Bridge.Path.ToString() + "/sflow") : null;
+        _sflow = o.Sflow.Enabled && BridgeFactory.Components(runtime).Sflow is not null ? Context.ActorSelection(ctx.Bridge.Path.ToString() + "/sflow") : null;
 
         Receive<PacketsIn>(OnPackets);
         Receive<DpifBatch>(OnBatch);
