@@ -55,6 +55,18 @@ public sealed class BridgeActor : ReceiveActor
         Receive<PacketsOut>(OnPacketsOut);
         Receive<GetBridgeStats>(_ => Sender.Tell(_runtime?.Snapshot() ?? EmptyStats()));
         Receive<DumpDatapathFlows>(_ => OnDumpDatapathFlows());
+        Receive<Sflow.GetSflowAgentStats>(m =>
+        {
+            var agent = Context.Child("sflow");
+            if (agent.IsNobody())
+            {
+                Sender.Tell(new Sflow.SflowAgentStats([], 0, 0, 0));
+            }
+            else
+            {
+                agent.Forward(m);
+            }
+        });
         Receive<RevalidateNow>(m => _revalidators.Tell(new ToMember(0, m), Sender));
         Receive<ApplyFlowMods>(m => _classifier.Forward(m));
         Receive<AddFlows>(m => _classifier.Forward(m));

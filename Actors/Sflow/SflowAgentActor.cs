@@ -48,6 +48,21 @@ public sealed record GetSflowSamplerStats
 /// <param name="Drops">Drops.</param>
 public sealed record SflowSamplerStats(uint SourceClass, uint SourceIndex, uint SamplingRate, uint SequenceNumber, uint SamplePool, uint Drops);
 
+/// <summary>Asks an agent for its samplers' counters and what it sent; it answers <see cref="SflowAgentStats"/>.</summary>
+public sealed record GetSflowAgentStats
+{
+    /// <summary>The instance.</summary>
+    public static GetSflowAgentStats Instance { get; } = new();
+}
+
+/// <summary>An agent's counters: each sampler by its child name, datagrams and samples sent.</summary>
+/// <param name="Samplers">Sampler name (<c>sampler-bridge</c>, <c>flow-&lt;cookie&gt;</c>) and its counters.</param>
+/// <param name="Datagrams">Datagrams sent to the collectors.</param>
+/// <param name="Samples">Flow samples packed into datagrams.</param>
+/// <param name="Rejected">Samples the receiver rejected (too large).</param>
+public sealed record SflowAgentStats(
+    System.Collections.Immutable.ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers, long Datagrams, long Samples, long Rejected);
+
 /// <summary>A sampled packet handed by the agent to one of its samplers.</summary>
 /// <param name="Packet">The packet.</param>
 /// <param name="InputIfIndex">Input ifIndex (0 unknown).</param>
@@ -101,9 +116,26 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
             {
                 Rejected++;
             }
+            else
+            {
+                Samples++;
+            }
         });
         Receive<SflowTick>(_ => _receiver.Tick());
+        ReceiveAsync<GetSflowAgentStats>(async _ =>
+        {
+            var replyTo = Sender;
+            var children = Context.GetChildren().ToArray();
+            var stats = await Task.WhenAll(children.Select(c => c.Ask<SflowSamplerStats>(GetSflowSamplerStats.Instance, TimeSpan.FromSeconds(5))));
+            replyTo.Tell(new SflowAgentStats([.. children.Select((c, i) => (c.Path.Name, stats[i]))], Datagrams, Samples, Rejected));
+        });
     }
+
+    /// <summary>Datagrams sent to the collectors.</summary>
+    public long Datagrams { get; private set; }
+
+    /// <summary>Flow samples handed to the receiver.</summary>
+    public long Samples { get; private set; }
 
     /// <inheritdoc/>
     public ITimerScheduler Timers { get; set; } = null!;
@@ -141,6 +173,7 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         var sender = _sender;
         _receiver = new SflowReceiver(agent, _settings.SubAgentId, () => BridgeState.NowMs(scheduler), bytes =>
         {
+            Datagrams++;
             sender.Send(bytes);
             tap?.Tell(new SflowDatagramSent(bytes));
         });

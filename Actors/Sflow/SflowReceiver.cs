@@ -162,6 +162,24 @@ public sealed class SflowUdpSender : IDisposable
         return new IPEndPoint(address, port);
     }
 
+    /// <summary>True when <paramref name="text"/> is a collector <see cref="ParseCollector"/> accepts.</summary>
+    /// <param name="text">The collector text.</param>
+    /// <param name="endpoint">The endpoint, when it parses.</param>
+    /// <returns>Whether it parses.</returns>
+    public static bool TryParseCollector(string text, out IPEndPoint? endpoint)
+    {
+        try
+        {
+            endpoint = ParseCollector(text);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or System.Net.Sockets.SocketException or ArgumentException)
+        {
+            endpoint = null;
+            return false;
+        }
+    }
+
     /// <summary>Sends one datagram to every collector.</summary>
     /// <param name="datagram">The bytes.</param>
     public void Send(byte[] datagram)

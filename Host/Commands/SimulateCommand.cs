@@ -12,7 +12,7 @@ namespace VSwarm.Host.Commands;
 /// <param name="ReportPath">Write every counter as JSON to this file, or null.</param>
 /// <param name="Quiet">No live display or progress lines; only the summary.</param>
 /// <param name="Live">Use the live Spectre.Console table (an interactive terminal); otherwise plain progress lines.</param>
-internal sealed record SimulateOptions(string? ScenarioPath = null, double? Duration = null, bool DumpFlows = false, string? ReportPath = null, bool Quiet = false, bool Live = false);
+internal sealed record SimulateOptions(string? ScenarioPath = null, double? Duration = null, bool DumpFlows = false, string? ReportPath = null, bool Quiet = false, bool Live = false, string? Sflow = null);
 
 /// <summary>
 /// <c>vswarm simulate [--scenario FILE] [--duration S] [--dump-flows] [--report FILE] [--quiet]</c>:
@@ -31,12 +31,13 @@ internal static class SimulateCommand
         var dump = new Option<bool>("--dump-flows") { Description = "print each shard's megaflows in ODP syntax at the end (like ovs-appctl dpctl/dump-flows)" };
         var report = new Option<string?>("--report") { Description = "write every counter as JSON to this file" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "no live display; print only the summary" };
-        var cmd = new Command("simulate", "Run a simulation: bridges, rules and traffic in this process, with live counters and a summary") { scenario, duration, dump, report, quiet };
+        var sflow = new Option<string?>("--sflow") { Description = "send sFlow v5 datagrams of every bridge to this collector (host:port, e.g. 127.0.0.1:6343); bridges without their own sFlow settings sample 1 in 400" };
+        var cmd = new Command("simulate", "Run a simulation: bridges, rules and traffic in this process, with live counters and a summary") { scenario, duration, dump, report, quiet, sflow };
         cmd.SetAction(pr =>
         {
             var q = pr.GetValue(quiet);
             var options = new SimulateOptions(pr.GetValue(scenario), pr.GetValue(duration), pr.GetValue(dump), pr.GetValue(report), q,
-                Live: !q && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+                Live: !q && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive, Sflow: pr.GetValue(sflow));
             using var cts = new CancellationTokenSource();
             void OnCancel(object? sender, ConsoleCancelEventArgs e)
             {
@@ -86,6 +87,20 @@ internal static class SimulateCommand
             }
 
             return 2;
+        }
+
+        if (options.Sflow is { } collector)
+        {
+            if (!Actors.Sflow.SflowUdpSender.TryParseCollector(collector, out _))
+            {
+                error.WriteLine($"vswarm simulate: --sflow must be host:port (got '{collector}')");
+                return 2;
+            }
+
+            foreach (var b in scenario.Options.Bridges)
+            {
+                b.Sflow.Collectors = [collector];
+            }
         }
 
         var duration = options.Duration is { } secs ? TimeSpan.FromSeconds(secs) : (TimeSpan?)null;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using VSwarm.Actors.Bridge.Protocol;
+using VSwarm.Actors.Sflow;
 using VSwarm.Actors.Config;
 using VSwarm.Runtime;
 
@@ -29,7 +30,7 @@ internal sealed record SimulationSample(TimeSpan Elapsed, TimeSpan? Duration, lo
 internal sealed record SourceResult(TrafficSource Source, long Sent, long Skipped);
 
 /// <summary>One bridge's outcome.</summary>
-internal sealed record BridgeResult(BridgeStats Stats, ImmutableArray<PortStatus> Ports, DatapathFlowsDump? Dump);
+internal sealed record BridgeResult(BridgeStats Stats, ImmutableArray<PortStatus> Ports, DatapathFlowsDump? Dump, SflowAgentStats? Sflow = null);
 
 /// <summary>Everything a run produced.</summary>
 internal sealed record SimulationResult(
@@ -171,7 +172,10 @@ internal static class SimulationRunner
             {
                 var ports = await AskOrDefault<Ports>(refs[i], GetPorts.Instance).ConfigureAwait(false);
                 var dump = dumpFlows ? await AskOrDefault<DatapathFlowsDump>(refs[i], DumpDatapathFlows.Instance).ConfigureAwait(false) : null;
-                bridges.Add(new BridgeResult(final[i], ports?.Items ?? [], dump));
+                var sflow = scenario.Options.Bridges[i].Sflow.Enabled
+                    ? await AskOrDefault<SflowAgentStats>(refs[i], GetSflowAgentStats.Instance).ConfigureAwait(false)
+                    : null;
+                bridges.Add(new BridgeResult(final[i], ports?.Items ?? [], dump, sflow));
             }
 
             var sources = pump.Sources.Select(s => new SourceResult(s.Source, s.Sent, s.Skipped)).ToList();

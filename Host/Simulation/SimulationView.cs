@@ -138,6 +138,23 @@ internal static class SimulationView
 
             console.Write(pt);
         }
+
+        var sflow = r.Bridges.Where(b => b.Sflow is not null).ToList();
+        if (sflow.Count > 0)
+        {
+            var st = new Table { Title = new TableTitle("sFlow") }.Border(TableBorder.Rounded)
+                .AddColumns("bridge", "sampler", "source", "rate", "samples", "sample pool", "drops", "datagrams (agent)");
+            foreach (var b in sflow)
+            {
+                foreach (var (name, s) in b.Sflow!.Samplers.OrderBy(x => x.Name, StringComparer.Ordinal))
+                {
+                    st.AddRow(Markup.Escape(b.Stats.Bridge), Markup.Escape(name), string.Create(Inv, $"{s.SourceClass}:{s.SourceIndex}"),
+                        N(s.SamplingRate), N(s.SequenceNumber), N(s.SamplePool), N(s.Drops), N(b.Sflow.Datagrams));
+                }
+            }
+
+            console.Write(st);
+        }
     }
 
     /// <summary>Each shard's megaflows in ODP syntax, like <c>ovs-appctl dpctl/dump-flows</c>.</summary>
