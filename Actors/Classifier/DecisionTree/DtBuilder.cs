@@ -1,0 +1,187 @@
+using VSwarm.Messages.Flow;
+
+namespace VSwarm.Actors.Classifier.DecisionTree;
+
+/// <summary>
+/// Builds a HyperSplit-style tree: at each node, for every field some rule matches on, the rules'
+/// ranges (clipped to the node's region) give candidate thresholds (range starts and ends + 1); the
+/// cut chosen minimises the larger side's rule count (then the sum, then field order, then the
+/// smaller threshold), and only cuts that shrink both sides below the node's count are taken.
+/// A non-prefix mask is treated as its covering range [key &amp; m, key | ~m] (the leaf checks the
+/// real match). Nodes with at most <c>leafSize</c> rules, or past the depth or replication budget,
+/// become leaves whose rules keep the global search order.
+/// </summary>
+internal static class DtBuilder
+{
+    private const int MaxDepth = 48;
+
+    private sealed class Context<T>(DtEntry<T>[] entries, FlowField[] dims, UInt128[][] lo, UInt128[][] hi, int leafSize, long budget)
+    {
+        public readonly DtEntry<T>[] Entries = entries;
+        public readonly FlowField[] Dims = dims;
+        public readonly UInt128[][] Lo = lo;
+        public readonly UInt128[][] Hi = hi;
+        public readonly int LeafSize = leafSize;
+        public long Budget = budget;
+        public int Nodes;
+        public int Leaves;
+        public int Depth;
+        public long LeafEntries;
+    }
+
+    /// <summary>Builds the tree over <paramref name="entries"/>, which are in search order.</summary>
+    public static (DtNode<T> Root, DtTreeStats Stats) Build<T>(DtEntry<T>[] entries, int leafSize)
+    {
+        var dims = FlowFields.All.Where(f => entries.Any(e => e.Mask.Get(f) != UInt128.Zero)).ToArray();
+        var lo = new UInt128[entries.Length][];
+        var hi = new UInt128[entries.Length][];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            lo[i] = new UInt128[dims.Length];
+            hi[i] = new UInt128[dims.Length];
+            var key = entries[i].Rule.Match.Key;
+            for (var d = 0; d < dims.Length; d++)
+            {
+                var f = dims[d];
+                var m = entries[i].Mask.Get(f);
+                var k = key.Get(f) & m;
+                lo[i][d] = k;
+                hi[i][d] = k | (f.AllOnes & ~m);
+            }
+        }
+
+        var ctx = new Context<T>(entries, dims, lo, hi, leafSize, (32L * entries.Length) + 8192);
+        var regionLo = new UInt128[dims.Length];
+        var regionHi = dims.Select(f => f.AllOnes).ToArray();
+        var root = Node(ctx, [.. Enumerable.Range(0, entries.Length)], regionLo, regionHi, 0);
+        return (root, new DtTreeStats(ctx.Nodes, ctx.Leaves, ctx.Depth, ctx.LeafEntries));
+    }
+
+    private static DtNode<T> Node<T>(Context<T> ctx, int[] idx, UInt128[] rLo, UInt128[] rHi, int depth)
+    {
+        var n = idx.Length;
+        if (n <= ctx.LeafSize || depth >= MaxDepth || ctx.Budget - n < 0)
+        {
+            return Leaf(ctx, idx, depth);
+        }
+
+        var bestDim = -1;
+        var bestT = UInt128.Zero;
+        var bestScore = n;
+        var bestSum = int.MaxValue;
+        var cl = new UInt128[n];
+        var ch = new UInt128[n];
+        var cand = new List<UInt128>(2 * n);
+        for (var d = 0; d < ctx.Dims.Length; d++)
+        {
+            cand.Clear();
+            for (var j = 0; j < n; j++)
+            {
+                var l = UInt128.Max(ctx.Lo[idx[j]][d], rLo[d]);
+                var h = UInt128.Min(ctx.Hi[idx[j]][d], rHi[d]);
+                cl[j] = l;
+                ch[j] = h;
+                if (l > rLo[d])
+                {
+                    cand.Add(l);
+                }
+
+                if (h < rHi[d])
+                {
+                    cand.Add(h + UInt128.One);
+                }
+            }
+
+            if (cand.Count == 0)
+            {
+                continue;
+            }
+
+            Array.Sort(cl);
+            Array.Sort(ch);
+            cand.Sort();
+            var prev = UInt128.Zero;
+            for (var c = 0; c < cand.Count; c++)
+            {
+                var t = cand[c];
+                if (c > 0 && t == prev)
+                {
+                    continue;
+                }
+
+                prev = t;
+                var left = LowerBound(cl, t);
+                var right = n - LowerBound(ch, t);
+                var score = Math.Max(left, right);
+                var sum = left + right;
+                if (score < bestScore || (score == bestScore && sum < bestSum))
+                {
+                    bestScore = score;
+                    bestSum = sum;
+                    bestDim = d;
+                    bestT = t;
+                }
+            }
+        }
+
+        if (bestDim < 0)
+        {
+            return Leaf(ctx, idx, depth);
+        }
+
+        var li = new List<int>(bestScore);
+        var ri = new List<int>(bestScore);
+        foreach (var j in idx)
+        {
+            if (UInt128.Max(ctx.Lo[j][bestDim], rLo[bestDim]) < bestT)
+            {
+                li.Add(j);
+            }
+
+            if (UInt128.Min(ctx.Hi[j][bestDim], rHi[bestDim]) >= bestT)
+            {
+                ri.Add(j);
+            }
+        }
+
+        ctx.Budget -= li.Count + ri.Count - n;
+        ctx.Nodes++;
+        var lHi = (UInt128[])rHi.Clone();
+        lHi[bestDim] = bestT - UInt128.One;
+        var rLo2 = (UInt128[])rLo.Clone();
+        rLo2[bestDim] = bestT;
+        var leftNode = Node(ctx, [.. li], rLo, lHi, depth + 1);
+        var rightNode = Node(ctx, [.. ri], rLo2, rHi, depth + 1);
+        return DtNode<T>.Cut(ctx.Dims[bestDim], bestT, leftNode, rightNode);
+    }
+
+    private static DtNode<T> Leaf<T>(Context<T> ctx, int[] idx, int depth)
+    {
+        ctx.Leaves++;
+        ctx.Depth = Math.Max(ctx.Depth, depth);
+        ctx.LeafEntries += idx.Length;
+
+        // idx is ascending, and entries are in search order, so the leaf keeps that order.
+        return DtNode<T>.Leaf([.. idx.Select(j => ctx.Entries[j])]);
+    }
+
+    /// <summary>The number of elements of the sorted array below <paramref name="t"/>.</summary>
+    private static int LowerBound(UInt128[] sorted, UInt128 t)
+    {
+        int a = 0, b = sorted.Length;
+        while (a < b)
+        {
+            var m = (a + b) >>> 1;
+            if (sorted[m] < t)
+            {
+                a = m + 1;
+            }
+            else
+            {
+                b = m;
+            }
+        }
+
+        return a;
+    }
+}
