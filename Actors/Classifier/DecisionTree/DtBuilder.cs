@@ -5,8 +5,10 @@ namespace VSwarm.Actors.Classifier.DecisionTree;
 /// <summary>
 /// Builds a HyperSplit-style tree: at each node, for every field some rule matches on, the rules'
 /// ranges (clipped to the node's region) give candidate thresholds (range starts and ends + 1); the
-/// cut chosen minimises the larger side's rule count (then the sum, then field order, then the
-/// smaller threshold), and only cuts that shrink both sides below the node's count are taken.
+/// cut chosen minimises the larger side's rule count, then the sum, then prefers the threshold
+/// with the most trailing zero bits (an aligned threshold differs from more packets in a high
+/// bit, so the cut un-wildcards fewer bits), then field order and the smaller threshold;
+/// only cuts that shrink both sides below the node's count are taken.
 /// A non-prefix mask is treated as its covering range [key &amp; m, key | ~m] (the leaf checks the
 /// real match). Nodes with at most <c>leafSize</c> rules, or past the depth or replication budget,
 /// become leaves whose rules keep the global search order.
@@ -69,6 +71,7 @@ internal static class DtBuilder
         var bestT = UInt128.Zero;
         var bestScore = n;
         var bestSum = int.MaxValue;
+        var bestTz = -1;
         var cl = new UInt128[n];
         var ch = new UInt128[n];
         var cand = new List<UInt128>(2 * n);
@@ -114,10 +117,12 @@ internal static class DtBuilder
                 var right = n - LowerBound(ch, t);
                 var score = Math.Max(left, right);
                 var sum = left + right;
-                if (score < bestScore || (score == bestScore && sum < bestSum))
+                var tz = (int)UInt128.TrailingZeroCount(t);
+                if (score < bestScore || (score == bestScore && (sum < bestSum || (sum == bestSum && tz > bestTz))))
                 {
                     bestScore = score;
                     bestSum = sum;
+                    bestTz = tz;
                     bestDim = d;
                     bestT = t;
                 }
