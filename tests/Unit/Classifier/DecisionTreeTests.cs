@@ -1,6 +1,9 @@
 using VSwarm.Actors.Classifier;
 using VSwarm.Actors.Classifier.DecisionTree;
+using VSwarm.Actors.Tables;
 using VSwarm.Messages.Flow;
+using VSwarm.Messages.Ofctl;
+using VSwarm.Messages.OpenFlow;
 using Xunit;
 
 namespace VSwarm.Tests.Unit.Classifier;
@@ -98,6 +101,34 @@ public class DecisionTreeTests
         Assert.Null(dt.Lookup(Packet("10.4.0.1"), 0));
         Assert.Same(repl, dt.Lookup(Packet("10.3.0.1"), 0));
         Assert.Equal("r5", dt.Lookup(Packet("10.5.0.1"), 0)?.Payload);
+    }
+
+    [Fact]
+    public void OpenFlow_tables_can_use_decision_trees_for_flow_mods_and_lookups()
+    {
+        var tables = new OpenFlowTables(classifierFactory: () => new DecisionTreeClassifier<FlowEntry>(leafSize: 2, sideTableLimit: 2));
+        var proc = new FlowModProcessor(tables);
+        var batch = new[]
+        {
+            FlowMod.Add(OfctlFlowParser.ParseFlow("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:1")),
+            FlowMod.Add(OfctlFlowParser.ParseFlow("priority=90,ip,nw_dst=10.1.0.0/16,actions=output:2")),
+            FlowMod.Add(OfctlFlowParser.ParseFlow("priority=80,tcp,tp_dst=80,actions=output:3")),
+            FlowMod.Add(OfctlFlowParser.ParseFlow("priority=0,actions=drop")),
+        };
+        Assert.True(proc.Apply(batch, 0).IsSuccess);
+        Assert.IsType<DecisionTreeClassifier<FlowEntry>>(tables.Table(0));
+        string? Actions(string packet)
+        {
+            var wc = default(FlowMask);
+            var e = tables.Lookup(0, OfText.Packet(packet), tables.Version, ref wc);
+            return e is null ? null : OfctlFlowFormatter.FormatActions(e.Rule.Actions);
+        }
+
+        Assert.Equal("output:1", Actions("ip,nw_dst=10.1.2.3"));
+        Assert.Equal("output:3", Actions("tcp,nw_dst=11.0.0.1,tp_dst=80"));
+        Assert.Equal("drop", Actions("arp"));
+        Assert.False(proc.Apply([FlowMod.Add(OfctlFlowParser.ParseFlow("priority=90,ip,nw_dst=10.1.2.0/24,actions=drop"), checkOverlap: true)], 0).IsSuccess);
+        Assert.Equal(4, tables.Entries(version: tables.Version).Count());
     }
 
     /// <summary>
