@@ -82,6 +82,12 @@ internal static class BenchClassifierCommand
         Row("megaflows (= upcalls)", result.Megaflows.ToString(CultureInfo.InvariantCulture));
         Row("distinct masks", result.Masks.ToString(CultureInfo.InvariantCulture));
         Row("first-match mismatches", result.Mismatches.ToString(CultureInfo.InvariantCulture));
+        Row("load time (ms)", result.LoadMilliseconds.ToString("F1", CultureInfo.InvariantCulture));
+        if (result.Tree is { } tree)
+        {
+            Row("tree cuts / leaves / depth", string.Create(CultureInfo.InvariantCulture, $"{tree.Nodes} / {tree.Leaves} / {tree.MaxDepth}"));
+            Row("leaf rule references", tree.LeafEntries.ToString(CultureInfo.InvariantCulture));
+        }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         console.Write(table);
         return 0;

@@ -14,7 +14,14 @@ namespace VSwarm.Actors.Classifier.ClassBench;
 /// <param name="Masks">Distinct megaflow masks.</param>
 /// <param name="Mismatches">Lookups whose rule is not the trace's expected first match (Song traces carry it; 1-based).</param>
 public sealed record ClassBenchReplayResult(
-    int Rules, int Lookups, double LookupsPerSecond, double SubtablesPerLookup, int Megaflows, int Masks, int Mismatches);
+    int Rules, int Lookups, double LookupsPerSecond, double SubtablesPerLookup, int Megaflows, int Masks, int Mismatches)
+{
+    /// <summary>Time to load the rules (for the decision tree: side-table inserts, rebuilds and the final build).</summary>
+    public double LoadMilliseconds { get; init; }
+
+    /// <summary>The decision tree's shape, when the replay ran on one.</summary>
+    public DtTreeStats? Tree { get; init; }
+}
 
 /// <summary>
 /// Replays a ClassBench trace the way the project's OVS 3.1 goldens were made: each header becomes
@@ -43,12 +50,14 @@ public static class ClassBenchReplay
             "dt" => new DecisionTreeClassifier<int>(),
             _ => throw new ArgumentException($"unknown classifier '{classifier}' (tss or dt)", nameof(classifier)),
         };
+        var load = Stopwatch.StartNew();
         foreach (var r in rules)
         {
             cls.Replace(r);
         }
 
         (cls as DecisionTreeClassifier<int>)?.Rebuild();
+        var loadMs = load.Elapsed.TotalMilliseconds;
 
         var packets = trace.Select(ToPacket).ToArray();
         var installed = new Dictionary<FlowMask, HashSet<FlowKey>>();
@@ -98,7 +107,11 @@ public static class ClassBenchReplay
 
         var lps = packets.Length * (double)passes / sw.Elapsed.TotalSeconds;
         return new ClassBenchReplayResult(rules.Count, packets.Length, lps, packets.Length == 0 ? 0 : (double)visited / packets.Length,
-            megaflows, installed.Count, mismatches);
+            megaflows, installed.Count, mismatches)
+        {
+            LoadMilliseconds = loadMs,
+            Tree = (cls as DecisionTreeClassifier<int>)?.TreeStats,
+        };
     }
 
     /// <summary>The packet OVS's replay built for a trace header.</summary>
