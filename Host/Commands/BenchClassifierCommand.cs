@@ -85,7 +85,7 @@ internal static class BenchClassifierCommand
         Row("load time (ms)", result.LoadMilliseconds.ToString("F1", CultureInfo.InvariantCulture));
         if (result.Tree is { } tree)
         {
-            Row("tree cuts / leaves / depth", string.Create(CultureInfo.InvariantCulture, $"{tree.Nodes} / {tree.Leaves} / {tree.MaxDepth}"));
+            Row("trees / cuts / leaves / depth", string.Create(CultureInfo.InvariantCulture, $"{tree.Trees} / {tree.Nodes} / {tree.Leaves} / {tree.MaxDepth}"));
             Row("leaf rule references", tree.LeafEntries.ToString(CultureInfo.InvariantCulture));
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });

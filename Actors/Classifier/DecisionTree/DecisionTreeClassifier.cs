@@ -38,14 +38,18 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     private readonly ConcurrentDictionary<(Match Match, int Priority), DtEntry<T>[]> _identical = new();
     private readonly int _leafSize;
     private readonly int _sideTableLimit;
+    private readonly bool _alwaysPartition;
     private DtState<T> _state;
     private long _nextSeq;
 
     /// <summary>Creates an empty classifier.</summary>
     /// <param name="leafSize">Stop cutting a node at this many rules (HyperSplit's binth).</param>
     /// <param name="sideTableLimit">Minimum side-table plus dead-entry count that triggers a rebuild.</param>
-    public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64)
+    /// <param name="alwaysPartition">Always split the rules into partitions with one tree each
+    /// (otherwise only when a single tree exhausts its replication budget).</param>
+    public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64, bool alwaysPartition = false)
     {
+        _alwaysPartition = alwaysPartition;
         ArgumentOutOfRangeException.ThrowIfLessThan(leafSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sideTableLimit, 0);
         _leafSize = leafSize;
@@ -203,53 +207,46 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     {
         var st = Volatile.Read(ref _state);
         var pw = flow.ReadOnlyWords;
-        var node = st.Root;
-        while (node.Field is { } f)
-        {
-            var v = f.Read(pw);
-            var t = node.Threshold;
-            if (track)
-            {
-                var diff = v ^ t;
-                var bits = diff == UInt128.Zero
-                    ? f.AllOnes
-                    : f.AllOnes & ~((UInt128.One << (127 - (int)UInt128.LeadingZeroCount(diff))) - UInt128.One);
-                wildcards.Unwildcard(f, bits);
-            }
-
-            node = v < t ? node.Left! : node.Right!;
-        }
-
         DtEntry<T>? best = null;
         var n = 0;
-        foreach (var e in node.Rules)
+        foreach (var root in st.Roots)
         {
-            if (e.Dead || !e.Rule.IsVisibleIn(version))
+            var node = root;
+            while (node.Field is { } f)
             {
-                continue;
+                var v = f.Read(pw);
+                var t = node.Threshold;
+                if (track)
+                {
+                    var diff = v ^ t;
+                    var bits = diff == UInt128.Zero
+                        ? f.AllOnes
+                        : f.AllOnes & ~((UInt128.One << (127 - (int)UInt128.LeadingZeroCount(diff))) - UInt128.One);
+                    wildcards.Unwildcard(f, bits);
+                }
+
+                node = v < t ? node.Left! : node.Right!;
             }
 
-            n++;
-            if (e.Matches(pw))
-            {
-                best = e;
-                break;
-            }
-
-            if (track)
-            {
-                e.RuleOut(pw, wildcards.Words);
-            }
+            Scan(node.Rules, pw, version, ref wildcards, track, ref best, ref n);
         }
 
-        // A tree match that a side-table rule then beats still decided where the side scan
-        // stops, so its mask is part of the megaflow too.
-        var treeBest = best;
-        foreach (var e in st.Side)
+        Scan(st.Side, pw, version, ref wildcards, track, ref best, ref n);
+        rulesChecked = n;
+        return best?.Rule;
+    }
+
+    /// <summary>
+    /// Scans a list in search order up to the best rule so far. Every rule that matches (even one
+    /// a later list beats) adds its whole mask: its success decided where later scans stop.
+    /// </summary>
+    private static void Scan(DtEntry<T>[] list, ReadOnlySpan<ulong> pw, ulong version, ref FlowMask wildcards, bool track, ref DtEntry<T>? best, ref int n)
+    {
+        foreach (var e in list)
         {
             if (best is not null && !e.Before(best))
             {
-                break;
+                return;
             }
 
             if (e.Dead || !e.Rule.IsVisibleIn(version))
@@ -261,7 +258,12 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
             if (e.Matches(pw))
             {
                 best = e;
-                break;
+                if (track)
+                {
+                    wildcards.UnionWith(e.Mask);
+                }
+
+                return;
             }
 
             if (track)
@@ -269,18 +271,6 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
                 e.RuleOut(pw, wildcards.Words);
             }
         }
-
-        if (best is not null && track)
-        {
-            wildcards.UnionWith(best.Mask);
-            if (treeBest is not null && treeBest != best)
-            {
-                wildcards.UnionWith(treeBest.Mask);
-            }
-        }
-
-        rulesChecked = n;
-        return best?.Rule;
     }
 
     private void CheckIdentical(ClassifierRule<T> rule, DtEntry<T>? except)
@@ -415,8 +405,8 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
         live.AddRange(st.Side);
         var entries = live.ToArray();
         Array.Sort(entries, static (a, b) => a.Before(b) ? -1 : b.Before(a) ? 1 : 0);
-        var (root, stats) = DtBuilder.Build(entries, _leafSize);
-        Volatile.Write(ref _state, new DtState<T>(root, entries, [], 0, st.Count, stats));
+        var (roots, stats) = DtBuilder.BuildForest(entries, _leafSize, _alwaysPartition);
+        Volatile.Write(ref _state, new DtState<T>(roots, entries, [], 0, st.Count, stats));
     }
 }
 
@@ -425,12 +415,13 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
 /// <param name="Leaves">Leaves.</param>
 /// <param name="MaxDepth">Deepest leaf.</param>
 /// <param name="LeafEntries">Rule references over all leaves (rules are replicated across leaves).</param>
-public readonly record struct DtTreeStats(int Nodes, int Leaves, int MaxDepth, long LeafEntries);
+/// <param name="Trees">Trees searched per lookup (1, or one per rule partition).</param>
+public readonly record struct DtTreeStats(int Nodes, int Leaves, int MaxDepth, long LeafEntries, int Trees);
 
 /// <summary>What readers see; never changed after publication.</summary>
-internal sealed record DtState<T>(DtNode<T> Root, DtEntry<T>[] TreeEntries, DtEntry<T>[] Side, int DeadCount, int Count, DtTreeStats Stats)
+internal sealed record DtState<T>(DtNode<T>[] Roots, DtEntry<T>[] TreeEntries, DtEntry<T>[] Side, int DeadCount, int Count, DtTreeStats Stats)
 {
-    public static readonly DtState<T> Empty = new(DtNode<T>.Leaf([]), [], [], 0, 0, new DtTreeStats(0, 1, 0, 0));
+    public static readonly DtState<T> Empty = new([], [], [], 0, 0, new DtTreeStats(0, 0, 0, 0, 0));
 }
 
 /// <summary>A tree node: a cut (field, threshold: values below go left) or a leaf with sorted rules.</summary>

@@ -29,10 +29,73 @@ internal static class DtBuilder
         public int Leaves;
         public int Depth;
         public long LeafEntries;
+        public bool Exhausted;
+    }
+
+    /// <summary>
+    /// Builds one tree; if that exhausts the replication budget (or <paramref name="alwaysPartition"/>),
+    /// splits the rules EffiCuts/CutSplit-style by the two fields (weighted by width) in which most
+    /// rules are specific (range narrower than half the field's bits): rules specific in the first
+    /// field, then those specific in the second, then the rest, one tree each. A lookup searches
+    /// every tree, each leaf up to the best rule found so far.
+    /// </summary>
+    public static (DtNode<T>[] Roots, DtTreeStats Stats) BuildForest<T>(DtEntry<T>[] entries, int leafSize, bool alwaysPartition)
+    {
+        if (entries.Length == 0)
+        {
+            return ([], default);
+        }
+
+        if (!alwaysPartition)
+        {
+            var (root, stats, exhausted) = Build(entries, leafSize);
+            if (!exhausted)
+            {
+                return ([root], stats with { Trees = 1 });
+            }
+        }
+
+        var dims = FlowFields.All.Where(f => entries.Any(e => e.Mask.Get(f) != UInt128.Zero)).ToArray();
+        bool Specific(DtEntry<T> e, FlowField f) => (f.AllOnes & ~e.Mask.Get(f)) >> (f.Bits / 2) == UInt128.Zero;
+        var ranked = dims
+            .Select(f => (Field: f, Count: entries.Count(e => Specific(e, f))))
+            .Where(x => x.Count > 0 && x.Count < entries.Length)
+            .OrderByDescending(x => (long)x.Count * x.Field.Bits)
+            .Take(2)
+            .Select(x => x.Field)
+            .ToArray();
+        var parts = new List<DtEntry<T>>[ranked.Length + 1];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            parts[i] = [];
+        }
+
+        foreach (var e in entries)
+        {
+            var k = 0;
+            while (k < ranked.Length && !Specific(e, ranked[k]))
+            {
+                k++;
+            }
+
+            parts[k].Add(e);
+        }
+
+        var roots = new List<DtNode<T>>();
+        var total = default(DtTreeStats);
+        foreach (var part in parts.Where(x => x.Count > 0))
+        {
+            var (root, st, _) = Build(part.ToArray(), leafSize);
+            roots.Add(root);
+            total = new DtTreeStats(total.Nodes + st.Nodes, total.Leaves + st.Leaves, Math.Max(total.MaxDepth, st.MaxDepth),
+                total.LeafEntries + st.LeafEntries, total.Trees + 1);
+        }
+
+        return ([.. roots], total);
     }
 
     /// <summary>Builds the tree over <paramref name="entries"/>, which are in search order.</summary>
-    public static (DtNode<T> Root, DtTreeStats Stats) Build<T>(DtEntry<T>[] entries, int leafSize)
+    public static (DtNode<T> Root, DtTreeStats Stats, bool Exhausted) Build<T>(DtEntry<T>[] entries, int leafSize)
     {
         var dims = FlowFields.All.Where(f => entries.Any(e => e.Mask.Get(f) != UInt128.Zero)).ToArray();
         var lo = new UInt128[entries.Length][];
@@ -56,14 +119,20 @@ internal static class DtBuilder
         var regionLo = new UInt128[dims.Length];
         var regionHi = dims.Select(f => f.AllOnes).ToArray();
         var root = Node(ctx, [.. Enumerable.Range(0, entries.Length)], regionLo, regionHi, 0);
-        return (root, new DtTreeStats(ctx.Nodes, ctx.Leaves, ctx.Depth, ctx.LeafEntries));
+        return (root, new DtTreeStats(ctx.Nodes, ctx.Leaves, ctx.Depth, ctx.LeafEntries, 1), ctx.Exhausted);
     }
 
     private static DtNode<T> Node<T>(Context<T> ctx, int[] idx, UInt128[] rLo, UInt128[] rHi, int depth)
     {
         var n = idx.Length;
-        if (n <= ctx.LeafSize || depth >= MaxDepth || ctx.Budget - n < 0)
+        if (n <= ctx.LeafSize || depth >= MaxDepth)
         {
+            return Leaf(ctx, idx, depth);
+        }
+
+        if (ctx.Budget - n < 0)
+        {
+            ctx.Exhausted = true;
             return Leaf(ctx, idx, depth);
         }
 
