@@ -12,20 +12,24 @@ namespace VSwarm.Actors.Classifier.DecisionTree;
 /// </summary>
 /// <remarks>
 /// <para><b>Structure.</b> Readers see one immutable <c>State</c>: the tree (built once, never
-/// changed) and a small sorted side table of rules inserted since the tree was built. Every change
-/// publishes a new state with one reference write, so a lookup never sees half a tree. A removal
+/// changed; a forest of one tree per rule partition when a single tree would replicate rules past
+/// its budget, see <c>DtBuilder</c>) and a small sorted side table of rules inserted since the
+/// tree was built. Every change publishes a new state with one reference write, so a lookup never
+/// sees half a tree. A removal
 /// of a tree rule marks its entry dead (one volatile write; lookups skip it) and counts it; when
 /// the side table plus the dead entries exceed <c>max(sideTableLimit, Count/8)</c> the writer
 /// rebuilds the tree synchronously from the live rules and publishes it with an empty side table
 /// (this slice rebuilds on the writer's thread; a background rebuild is future work).</para>
 /// <para><b>Order and ties.</b> Rules are ordered by priority (descending), then by insertion
-/// sequence (the earlier insertion wins a tie). This differs from TSS's subtable order, which
-/// only matters among matching rules of equal priority.</para>
+/// sequence (the earlier insertion wins a tie); every tree leaf and the side table are scanned in
+/// that order, each only up to the best rule found so far. This differs from TSS's subtable
+/// order, which only matters among matching rules of equal priority.</para>
 /// <para><b>Wildcards.</b> At a cut on field f with threshold t the lookup un-wildcards the
 /// packet's bits of f from the top down to the first bit where the value differs from t (all of
 /// f when equal). In the leaf, every visible rule checked before the winner is ruled out with
 /// bits: none if a bit already un-wildcarded proves the mismatch, otherwise the rule's mask bits
-/// in layout order down to the first mismatching one; then the winner's whole mask. Each step
+/// in layout order down to the first mismatching one; then the whole mask of every rule that
+/// matched (the winner, and a tree match that a later tree or the side table beat). Each step
 /// depends only on bits un-wildcarded so far, so packets equal on the final mask take the same
 /// path and get the same rule and the same mask (soundness, hence disjoint megaflows).</para>
 /// <para><b>Concurrency.</b> One writer at a time (the mutating methods also take a private lock);
@@ -151,7 +155,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     public ClassifierRule<T>? Lookup(in FlowKey flow, ulong version, ref FlowMask wildcards) =>
         Search(flow, version, ref wildcards, track: true, out _);
 
-    /// <summary>Like <see cref="Lookup(in FlowKey, ulong, ref FlowMask)"/>; also returns the rules checked (leaf plus side table).</summary>
+    /// <summary>Like <see cref="Lookup(in FlowKey, ulong, ref FlowMask)"/>; also returns the rules checked (leaves plus side table).</summary>
     public ClassifierRule<T>? Lookup(in FlowKey flow, ulong version, ref FlowMask wildcards, out int rulesChecked) =>
         Search(flow, version, ref wildcards, track: true, out rulesChecked);
 
