@@ -103,6 +103,74 @@ public class DecisionTreeTests
         Assert.Equal("r5", dt.Lookup(Packet("10.5.0.1"), 0)?.Payload);
     }
 
+    /// <summary>The port-range rule set of ClassifierVectorTests' OVS 3.1 oracle case C.</summary>
+    private static readonly string[] CaseC =
+    [
+        "priority=200,tcp,nw_dst=10.1.2.3,tp_dst=22,actions=output:2",
+        "priority=150,tcp,nw_dst=10.1.0.0/16,tp_dst=0x0050/0xfff0,actions=output:3",
+        "priority=140,tcp,nw_dst=10.0.0.0/8,tp_dst=0x1f90/0xfff8,actions=output:4",
+        "priority=130,tcp,nw_dst=10.1.2.0/24,tp_dst=0x0400/0xfc00,actions=output:2",
+        "priority=120,udp,nw_dst=192.168.0.0/16,tp_dst=53,actions=output:3",
+        "priority=100,ip,nw_dst=10.0.0.0/8,actions=drop",
+        "priority=0,actions=output:4",
+    ];
+
+    /// <summary>
+    /// The OVS 3.1 vectors minus their TSS-specific masks: the tree picks the rule OVS picked, for
+    /// every leaf size and with or without partitions, and its megaflow is sound (members of it,
+    /// random outside the mask, get the same rule and the same mask).
+    /// </summary>
+    [Theory]
+    [InlineData("10.1.2.3", 22, "tcp", "output:2")]
+    [InlineData("10.1.2.3", 80, "tcp", "output:3")]
+    [InlineData("10.1.77.7", 95, "tcp", "output:3")]
+    [InlineData("10.1.2.3", 443, "tcp", "drop")]
+    [InlineData("10.1.2.3", 1500, "tcp", "output:2")]
+    [InlineData("10.9.9.9", 8081, "tcp", "output:4")]
+    [InlineData("10.9.9.9", 8088, "tcp", "drop")]
+    [InlineData("10.1.200.1", 22, "tcp", "drop")]
+    [InlineData("172.16.0.1", 80, "tcp", "output:4")]
+    [InlineData("11.0.0.1", 22, "tcp", "output:4")]
+    [InlineData("192.168.7.7", 53, "udp", "output:3")]
+    [InlineData("192.168.7.7", 54, "udp", "output:4")]
+    public void Ovs_vectors_same_rule_and_sound_megaflow(string dst, int port, string proto, string actions)
+    {
+        var p = OfText.Packet($"in_port=1,{proto},nw_src=1.1.1.1,nw_dst={dst},nw_ttl=64,tp_src=40000,tp_dst={port}");
+        var rng = new Random(port);
+        foreach (var (leaf, partition) in new[] { (1, false), (2, true), (8, false) })
+        {
+            var dt = new DecisionTreeClassifier<string>(leafSize: leaf, sideTableLimit: 0, alwaysPartition: partition);
+            foreach (var r in CaseC)
+            {
+                dt.Insert(OfText.Rule(r));
+            }
+
+            var wc = OfText.InitialWildcards(p);
+            Assert.Equal(actions, dt.Lookup(p, 0, ref wc)?.Payload);
+            for (var i = 0; i < 50; i++)
+            {
+                var q = RuleGen.Randomise(p, wc, rng);
+                var wc2 = OfText.InitialWildcards(q);
+                Assert.Equal(actions, dt.Lookup(q, 0, ref wc2)?.Payload);
+                Assert.Equal(wc, wc2);
+            }
+        }
+    }
+
+    [Fact]
+    public void Ovs_item_12_overlap_check_only_between_equal_priorities()
+    {
+        var dt = new DecisionTreeClassifier<string>();
+        dt.Insert(OfText.Rule("priority=100,in_port=1,actions=drop"));
+        Assert.True(dt.Overlaps(OfText.Parse("dl_type=0x0800", out _, out _), 100, 0));
+        Assert.False(dt.Overlaps(OfText.Parse("dl_type=0x0800", out _, out _), 101, 0));
+        var dt2 = new DecisionTreeClassifier<string>();
+        dt2.Insert(OfText.Rule("priority=100,in_port=1,ip,actions=drop"));
+        dt2.Rebuild();
+        Assert.False(dt2.Overlaps(OfText.Parse("in_port=2,ip", out _, out _), 100, 0));
+        Assert.True(dt2.Overlaps(OfText.Parse("ip,nw_dst=10.0.0.0/8", out _, out _), 100, 0));
+    }
+
     [Fact]
     public void OpenFlow_tables_can_use_decision_trees_for_flow_mods_and_lookups()
     {
