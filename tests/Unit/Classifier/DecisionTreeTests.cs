@@ -1,9 +1,12 @@
 using VSwarm.Actors.Classifier;
 using VSwarm.Actors.Classifier.DecisionTree;
+using System.Text.Json;
 using VSwarm.Actors.Tables;
+using VSwarm.Host.Commands;
 using VSwarm.Messages.Flow;
 using VSwarm.Messages.Ofctl;
 using VSwarm.Messages.OpenFlow;
+using VSwarm.Tests.Unit.Oracle;
 using Xunit;
 
 namespace VSwarm.Tests.Unit.Classifier;
@@ -169,6 +172,24 @@ public class DecisionTreeTests
         dt2.Rebuild();
         Assert.False(dt2.Overlaps(OfText.Parse("in_port=2,ip", out _, out _), 100, 0));
         Assert.True(dt2.Overlaps(OfText.Parse("ip,nw_dst=10.0.0.0/8", out _, out _), 100, 0));
+    }
+
+    [Fact]
+    public void Bench_classifier_runs_the_tree_with_the_same_json_keys()
+    {
+        var output = new StringWriter();
+        var rc = BenchClassifierCommand.Run(new FileInfo(RepoPaths.Golden("ClassBench", "tiny_rules")),
+            new FileInfo(RepoPaths.Golden("ClassBench", "tiny_trace")), "none", "json", output, TextWriter.Null, "dt");
+        Assert.Equal(0, rc);
+        using var doc = JsonDocument.Parse(output.ToString());
+        var root = doc.RootElement;
+        Assert.Equal(
+            ["rules", "lookups", "lookups_per_second", "subtables_per_lookup", "megaflows", "masks", "mismatches"],
+            root.EnumerateObject().Select(x => x.Name));
+        Assert.Equal(11, root.GetProperty("rules").GetInt32());
+        Assert.Equal(12, root.GetProperty("lookups").GetInt32());
+        Assert.Equal(0, root.GetProperty("mismatches").GetInt32());
+        Assert.InRange(root.GetProperty("megaflows").GetInt32(), 1, 12);
     }
 
     [Fact]
