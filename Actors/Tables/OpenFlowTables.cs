@@ -4,7 +4,8 @@ using VSwarm.Messages.Flow;
 namespace VSwarm.Actors.Tables;
 
 /// <summary>
-/// A bridge's OpenFlow tables 0..254, one versioned <see cref="TupleSpaceClassifier{T}"/> each,
+/// A bridge's OpenFlow tables 0..254, one versioned <see cref="TupleSpaceClassifier{T}"/> each
+/// (or another <see cref="IClassifier{T}"/> from a factory, e.g. the decision tree),
 /// as OVS's ofproto keeps them. One writer (the bridge's classifier actor) adds entries at
 /// <c>Version + 1</c>, schedules removals at <c>Version + 1</c>, then calls
 /// <see cref="Publish"/>: readers (translation in handlers and revalidators) look up at the
@@ -16,17 +17,24 @@ public sealed class OpenFlowTables
     /// <summary>Number of tables (OpenFlow table ids 0..254).</summary>
     public const int TableCount = 255;
 
-    private readonly TupleSpaceClassifier<FlowEntry>?[] _tables = new TupleSpaceClassifier<FlowEntry>?[TableCount];
+    private readonly IClassifier<FlowEntry>?[] _tables = new IClassifier<FlowEntry>?[TableCount];
     private readonly IReadOnlyList<FlowField> _prefixes;
     private readonly TrieSkipMode _trieSkip;
+    private readonly Func<IClassifier<FlowEntry>>? _factory;
     private ulong _version;
 
-    /// <summary>Creates empty tables with the given prefix-trie fields (default nw_dst, nw_src).</summary>
-    public OpenFlowTables(IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Ovs31)
+    /// <summary>
+    /// Creates empty tables with the given prefix-trie fields (default nw_dst, nw_src); with
+    /// <paramref name="classifierFactory"/>, each table's classifier comes from it instead of
+    /// being a tuple space classifier (the prefix fields and trie mode then do not apply).
+    /// </summary>
+    public OpenFlowTables(IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Ovs31,
+        Func<IClassifier<FlowEntry>>? classifierFactory = null)
     {
         _prefixes = prefixes ?? PrefixFields.Default;
         PrefixFields.Validate(_prefixes);
         _trieSkip = trieSkip;
+        _factory = classifierFactory;
     }
 
     /// <summary>The version readers should look up in (the last published one).</summary>
@@ -36,7 +44,7 @@ public sealed class OpenFlowTables
     public ulong NextVersion => Version + 1;
 
     /// <summary>The classifier of a table, or null when the table never had a rule.</summary>
-    public TupleSpaceClassifier<FlowEntry>? Table(byte table) => Volatile.Read(ref _tables[table]);
+    public IClassifier<FlowEntry>? Table(byte table) => Volatile.Read(ref _tables[table]);
 
     /// <summary>
     /// Looks a flow up in one table at a version, OR-ing into <paramref name="wildcards"/> the bits
@@ -92,12 +100,12 @@ public sealed class OpenFlowTables
         }
     }
 
-    private TupleSpaceClassifier<FlowEntry> TableForWrite(byte table)
+    private IClassifier<FlowEntry> TableForWrite(byte table)
     {
         var cls = _tables[table];
         if (cls is null)
         {
-            cls = new TupleSpaceClassifier<FlowEntry>(_prefixes, _trieSkip);
+            cls = _factory?.Invoke() ?? new TupleSpaceClassifier<FlowEntry>(_prefixes, _trieSkip);
             Volatile.Write(ref _tables[table], cls);
         }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VSwarm.Actors.Classifier.DecisionTree;
 using VSwarm.Actors.Xlate;
 using VSwarm.Messages.Flow;
 
@@ -8,12 +9,19 @@ namespace VSwarm.Actors.Classifier.ClassBench;
 /// <param name="Rules">Classifier rules after port-range expansion.</param>
 /// <param name="Lookups">Packets looked up.</param>
 /// <param name="LookupsPerSecond">Lookups with wildcard tracking per second (a separate timed pass).</param>
-/// <param name="SubtablesPerLookup">Average subtables visited per lookup.</param>
+/// <param name="SubtablesPerLookup">Average subtables visited per lookup (for the decision tree: rules checked per lookup).</param>
 /// <param name="Megaflows">Megaflows installed, counted as the datapath would: a packet that an installed megaflow already matches creates none, so this equals the upcalls.</param>
 /// <param name="Masks">Distinct megaflow masks.</param>
 /// <param name="Mismatches">Lookups whose rule is not the trace's expected first match (Song traces carry it; 1-based).</param>
 public sealed record ClassBenchReplayResult(
-    int Rules, int Lookups, double LookupsPerSecond, double SubtablesPerLookup, int Megaflows, int Masks, int Mismatches);
+    int Rules, int Lookups, double LookupsPerSecond, double SubtablesPerLookup, int Megaflows, int Masks, int Mismatches)
+{
+    /// <summary>Time to load the rules (for the decision tree: side-table inserts, rebuilds and the final build).</summary>
+    public double LoadMilliseconds { get; init; }
+
+    /// <summary>The decision tree's shape, when the replay ran on one.</summary>
+    public DtTreeStats? Tree { get; init; }
+}
 
 /// <summary>
 /// Replays a ClassBench trace the way the project's OVS 3.1 goldens were made: each header becomes
@@ -23,18 +31,33 @@ public sealed record ClassBenchReplayResult(
 /// </summary>
 public static class ClassBenchReplay
 {
-    /// <summary>Runs the replay on a tuple space classifier with the given prefix fields.</summary>
+    /// <summary>
+    /// Runs the replay on a tuple space classifier with the given prefix fields, or, with
+    /// <paramref name="classifier"/> <c>dt</c>, on a <see cref="DecisionTreeClassifier{T}"/>
+    /// (built once after loading; <see cref="ClassBenchReplayResult.SubtablesPerLookup"/> then
+    /// counts the rules checked per lookup).
+    /// </summary>
     public static ClassBenchReplayResult Run(
-        IReadOnlyList<ClassBenchRule> filters, IReadOnlyList<ClassBenchPacket> trace, IReadOnlyList<FlowField>? prefixes = null)
+        IReadOnlyList<ClassBenchRule> filters, IReadOnlyList<ClassBenchPacket> trace, IReadOnlyList<FlowField>? prefixes = null,
+        string classifier = "tss")
     {
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentNullException.ThrowIfNull(trace);
         var rules = ClassBenchReader.ToClassifierRules(filters);
-        var cls = new TupleSpaceClassifier<int>(prefixes);
+        IClassifier<int> cls = classifier switch
+        {
+            "tss" => new TupleSpaceClassifier<int>(prefixes),
+            "dt" => new DecisionTreeClassifier<int>(),
+            _ => throw new ArgumentException($"unknown classifier '{classifier}' (tss or dt)", nameof(classifier)),
+        };
+        var load = Stopwatch.StartNew();
         foreach (var r in rules)
         {
             cls.Replace(r);
         }
+
+        (cls as DecisionTreeClassifier<int>)?.Rebuild();
+        var loadMs = load.Elapsed.TotalMilliseconds;
 
         var packets = trace.Select(ToPacket).ToArray();
         var installed = new Dictionary<FlowMask, HashSet<FlowKey>>();
@@ -45,7 +68,10 @@ public static class ClassBenchReplay
         {
             var p = packets[i];
             var wc = MegaflowWildcards.Initial(p);
-            var hit = cls.Lookup(p, ClassifierVersion.Min, ref wc, out var n);
+            int n;
+            var hit = cls is TupleSpaceClassifier<int> tss
+                ? tss.Lookup(p, ClassifierVersion.Min, ref wc, out n)
+                : ((DecisionTreeClassifier<int>)cls).Lookup(p, ClassifierVersion.Min, ref wc, out n);
             MegaflowWildcards.Finish(ref wc, p);
             visited += n;
             if (trace[i].Match > 0 && (hit is null || hit.Payload + 1 != trace[i].Match))
@@ -81,7 +107,11 @@ public static class ClassBenchReplay
 
         var lps = packets.Length * (double)passes / sw.Elapsed.TotalSeconds;
         return new ClassBenchReplayResult(rules.Count, packets.Length, lps, packets.Length == 0 ? 0 : (double)visited / packets.Length,
-            megaflows, installed.Count, mismatches);
+            megaflows, installed.Count, mismatches)
+        {
+            LoadMilliseconds = loadMs,
+            Tree = (cls as DecisionTreeClassifier<int>)?.TreeStats,
+        };
     }
 
     /// <summary>The packet OVS's replay built for a trace header.</summary>

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using VSwarm.Actors.Classifier;
+using VSwarm.Actors.Classifier.DecisionTree;
 using VSwarm.Messages.Flow;
 using Xunit;
 
@@ -9,8 +10,15 @@ namespace VSwarm.Tests.Unit.Classifier;
 /// <summary>
 /// Properties of classifier-anchors §6: agreement with the linear reference (P1), mask soundness
 /// (P2), megaflow disjointness (P4), version visibility, prefix-configuration independence and
-/// metamorphic insertion order (P7).
+/// metamorphic insertion order (P7). Every classifier-independent property runs against each
+/// <see cref="ClassifierKind"/>: the tuple space classifier and the decision tree.
 /// </summary>
+/// <remarks>
+/// Ties: among matching rules of equal priority TSS picks by subtable order (which the linear
+/// reference reproduces) and the tree by insertion order, so for the tree the rule-choice checks
+/// compare the winner's priority and that it matches (<see cref="AssertSameChoice"/>), and compare
+/// rules by identity when the scenario's priorities are distinct.
+/// </remarks>
 public class ClassifierPropertyTests
 {
     private static readonly Config Cfg = Config.QuickThrowOnFailure.WithMaxTest(200);
@@ -25,10 +33,11 @@ public class ClassifierPropertyTests
     /// with the real OVS (see ClassifierVectorTests), so only the rule-choice properties run in
     /// both modes.
     /// </remarks>
-    private static (TupleSpaceClassifier<int> Tss, LinearClassifier<int> Lin, List<ClassifierRule<int>> Rules) Build(
-        Scenario s, Random rng, IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Sound)
+    private static (IClassifier<int> Tss, LinearClassifier<int> Lin, List<ClassifierRule<int>> Rules) Build(
+        Scenario s, Random rng, IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Sound,
+        ClassifierKind kind = ClassifierKind.Tss)
     {
-        var tss = new TupleSpaceClassifier<int>(prefixes, trieSkip);
+        var tss = New(kind, s.Seed, prefixes, trieSkip);
         var lin = new LinearClassifier<int>();
         var kept = new List<ClassifierRule<int>>();
         foreach (var r in RuleGen.Rules(s, rng))
@@ -43,8 +52,41 @@ public class ClassifierPropertyTests
             kept.Add(r);
         }
 
+        // Most tree cases search a freshly built tree; a third keep rules in the side table too.
+        if (tss is DecisionTreeClassifier<int> dt && s.Seed % 3 != 0)
+        {
+            dt.Rebuild();
+        }
+
         return (tss, lin, kept);
     }
+
+    /// <summary>
+    /// A classifier of the kind; trees get small leaves and a small side table so that generated
+    /// rule sets exercise cuts, leaves, the side table and rebuilds, and some are partitioned forests.
+    /// </summary>
+    internal static IClassifier<int> New(ClassifierKind kind, int seed, IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Sound) =>
+        kind == ClassifierKind.Tss
+            ? new TupleSpaceClassifier<int>(prefixes, trieSkip)
+            : new DecisionTreeClassifier<int>(leafSize: 1 + (seed % 4), sideTableLimit: seed % 7, alwaysPartition: seed % 5 < 2);
+
+    /// <summary>
+    /// Same rule for TSS; for the tree, a rule of the reference's priority that matches the packet
+    /// (the identical rule when priorities are distinct).
+    /// </summary>
+    private static void AssertSameChoice(ClassifierKind kind, bool distinct, ClassifierRule<int>? expected, ClassifierRule<int>? got, in FlowKey p)
+    {
+        if (kind == ClassifierKind.Tss || distinct)
+        {
+            Assert.Same(expected, got);
+            return;
+        }
+
+        Assert.Equal(expected?.Priority, got?.Priority);
+        Assert.True(got is null || got.Match.Matches(p), "the tree's rule does not match the packet");
+    }
+
+    public static TheoryData<ClassifierKind> Kinds => [ClassifierKind.Tss, ClassifierKind.Dt];
 
     private static ClassifierRule<int>? LookupWc(IClassifier<int> cls, in FlowKey p, out FlowMask wc, ulong version = 0)
     {
@@ -52,34 +94,36 @@ public class ClassifierPropertyTests
         return cls.Lookup(p, version, ref wc);
     }
 
-    [Fact]
-    public void P1_same_rule_as_the_linear_reference_with_and_without_wildcards()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void P1_same_rule_as_the_linear_reference_with_and_without_wildcards(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(), s =>
         {
             var rng = new Random(s.Seed);
             var prefixes = PrefixConfigs[s.Seed % PrefixConfigs.Length];
             var mode = s.Seed % 2 == 0 ? TrieSkipMode.Ovs31 : TrieSkipMode.Sound;
-            var (tss, lin, rules) = Build(s, rng, prefixes, mode);
+            var (tss, lin, rules) = Build(s, rng, prefixes, mode, kind);
             for (var i = 0; i < 60; i++)
             {
                 var p = RuleGen.PacketNear(rules, rng);
                 var expected = lin.Lookup(p, 0);
                 var got = LookupWc(tss, p, out _);
-                Assert.Same(expected, got);
-                Assert.Same(expected, tss.Lookup(p, 0));
+                AssertSameChoice(kind, s.DistinctPriorities, expected, got, p);
+                Assert.Same(got, tss.Lookup(p, 0));
             }
         }).Check(Cfg);
     }
 
-    [Fact]
-    public void P2_soundness_packets_equal_on_the_mask_get_the_same_rule_and_mask()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void P2_soundness_packets_equal_on_the_mask_get_the_same_rule_and_mask(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(), s =>
         {
             var rng = new Random(s.Seed);
             var prefixes = PrefixConfigs[s.Seed % PrefixConfigs.Length];
-            var (tss, lin, rules) = Build(s, rng, prefixes);
+            var (tss, lin, rules) = Build(s, rng, prefixes, kind: kind);
             for (var i = 0; i < 30; i++)
             {
                 var p = RuleGen.PacketNear(rules, rng);
@@ -90,19 +134,20 @@ public class ClassifierPropertyTests
                     var r2 = LookupWc(tss, q, out var wc2);
                     Assert.Same(r, r2);
                     Assert.True(wc == wc2, $"{s}: mask differs\n p {p.Masked(FlowMask.Exact)}\n wc  {wc}\n wc2 {wc2}");
-                    Assert.Same(r, lin.Lookup(q, 0));
+                    AssertSameChoice(kind, s.DistinctPriorities, lin.Lookup(q, 0), r, q);
                 }
             }
         }).Check(Cfg);
     }
 
-    [Fact]
-    public void P2_soundness_every_single_bit_flip_outside_the_mask()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void P2_soundness_every_single_bit_flip_outside_the_mask(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(25), s =>
         {
             var rng = new Random(s.Seed);
-            var (tss, _, rules) = Build(s, rng);
+            var (tss, _, rules) = Build(s, rng, kind: kind);
             var p = RuleGen.PacketNear(rules, rng);
             var r = LookupWc(tss, p, out var wc);
             foreach (var f in FlowFields.All)
@@ -125,13 +170,14 @@ public class ClassifierPropertyTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(60));
     }
 
-    [Fact]
-    public void P4_megaflows_from_one_rule_set_are_disjoint_or_identical()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void P4_megaflows_from_one_rule_set_are_disjoint_or_identical(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(), s =>
         {
             var rng = new Random(s.Seed);
-            var (tss, _, rules) = Build(s, rng, PrefixConfigs[s.Seed % PrefixConfigs.Length]);
+            var (tss, _, rules) = Build(s, rng, PrefixConfigs[s.Seed % PrefixConfigs.Length], kind: kind);
             var flows = new List<Match>();
             for (var i = 0; i < 80; i++)
             {
@@ -185,14 +231,15 @@ public class ClassifierPropertyTests
         }).Check(Cfg);
     }
 
-    [Fact]
-    public void Versions_each_version_sees_exactly_the_rules_visible_in_it()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Versions_each_version_sees_exactly_the_rules_visible_in_it(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(), s =>
         {
             var rng = new Random(s.Seed);
             const int Versions = 6;
-            var tss = new TupleSpaceClassifier<int>();
+            var tss = New(kind, s.Seed);
             var all = new List<ClassifierRule<int>>();
             var i = 0;
             foreach (var r0 in RuleGen.Rules(s with { DistinctPriorities = true }, rng))
@@ -238,13 +285,14 @@ public class ClassifierPropertyTests
         }).Check(Cfg);
     }
 
-    [Fact]
-    public void Random_insert_replace_remove_sequences_keep_agreeing_with_the_reference()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Random_insert_replace_remove_sequences_keep_agreeing_with_the_reference(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(60), s =>
         {
             var rng = new Random(s.Seed);
-            var tss = new TupleSpaceClassifier<int>();
+            var tss = New(kind, s.Seed);
             var lin = new LinearClassifier<int>();
             var live = new List<ClassifierRule<int>>();
             var pool = RuleGen.Rules(s, rng);
@@ -287,7 +335,7 @@ public class ClassifierPropertyTests
                 for (var k = 0; k < 8; k++)
                 {
                     var p = RuleGen.PacketNear(live, rng);
-                    Assert.Same(lin.Lookup(p, 0), LookupWc(tss, p, out _));
+                    AssertSameChoice(kind, s.DistinctPriorities, lin.Lookup(p, 0), LookupWc(tss, p, out _), p);
                 }
             }
 
@@ -296,20 +344,25 @@ public class ClassifierPropertyTests
                 Assert.True(tss.Remove(r));
             }
 
-            Assert.Equal(0, tss.SubtableCount);
-            Assert.All(tss.Tries, t => Assert.Null(t.Trie.Root));
+            Assert.Equal(0, tss.Count);
+            if (tss is TupleSpaceClassifier<int> t)
+            {
+                Assert.Equal(0, t.SubtableCount);
+                Assert.All(t.Tries, x => Assert.Null(x.Trie.Root));
+            }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(100));
     }
 
-    [Fact]
-    public void P7_insertion_order_does_not_matter_with_distinct_priorities()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void P7_insertion_order_does_not_matter_with_distinct_priorities(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(), s =>
         {
             var rng = new Random(s.Seed);
             var rules = RuleGen.Rules(s with { DistinctPriorities = true }, rng);
-            var a = new TupleSpaceClassifier<int>();
-            var b = new TupleSpaceClassifier<int>();
+            var a = New(kind, s.Seed);
+            var b = New(kind, s.Seed + 1);
             foreach (var r in rules)
             {
                 a.Insert(r);
@@ -333,13 +386,14 @@ public class ClassifierPropertyTests
         }).Check(Cfg);
     }
 
-    [Fact]
-    public void Rules_iteration_filters_by_version_and_loose_match_target()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Rules_iteration_filters_by_version_and_loose_match_target(ClassifierKind kind)
     {
         Prop.ForAll(RuleGen.Scenarios(), s =>
         {
             var rng = new Random(s.Seed);
-            var (tss, lin, rules) = Build(s, rng);
+            var (tss, lin, rules) = Build(s, rng, kind: kind);
             var target = rules.Count > 0 ? rules[rng.Next(rules.Count)].Match : Match.CatchAll;
             var coarse = new Match(target.Key, target.Mask.Intersect(RuleGen.RandomMatch(rng).Mask));
             foreach (var t in new Match?[] { null, target, coarse })
@@ -350,4 +404,14 @@ public class ClassifierPropertyTests
             }
         }).Check(Cfg);
     }
+}
+
+/// <summary>The classifier implementations the shared properties run against.</summary>
+public enum ClassifierKind
+{
+    /// <summary><see cref="TupleSpaceClassifier{T}"/>.</summary>
+    Tss,
+
+    /// <summary><see cref="DecisionTreeClassifier{T}"/>.</summary>
+    Dt,
 }
