@@ -26,7 +26,9 @@ public sealed class BridgeState
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        Tables = new OpenFlowTables(PrefixFields.Parse(options.Prefixes));
+        Tables = new OpenFlowTables(
+            PrefixFields.Parse(options.Prefixes),
+            classifierFactory: options.Classifier == "dt" ? () => new Classifier.DecisionTree.DecisionTreeClassifier<FlowEntry>() : null);
         FlowMods = new FlowModProcessor(Tables);
         Ports = new PortTable(options);
     }

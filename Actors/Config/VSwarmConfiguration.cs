@@ -191,9 +191,7 @@ public static partial class VSwarmConfiguration
                 Check(ifindexes.Add(p.Ifindex) || p.Ifindex < 1, $"{pk}:ifindex", $"{p.Ifindex} is used twice in bridge {b.Name}");
             }
 
-            Check(b.Classifier == "tss", $"{k}:classifier", b.Classifier == "dt"
-                ? "'dt' (decision tree) is reserved and not implemented yet; use 'tss'"
-                : $"must be 'tss' (got '{b.Classifier}')");
+            Check(b.Classifier is "tss" or "dt", $"{k}:classifier", $"must be 'tss' or 'dt' (got '{b.Classifier}')");
             try
             {
                 PrefixFields.Parse(b.Prefixes);

@@ -51,7 +51,10 @@ public sealed class BridgeOptions
     /// <summary>Patch links from a local port to a port of another bridge.</summary>
     public List<LinkOptions> Links { get; set; } = [];
 
-    /// <summary>Classifier algorithm: <c>tss</c> (tuple space search, OVS's); <c>dt</c> (decision tree) is reserved.</summary>
+    /// <summary>
+    /// Classifier algorithm of every OpenFlow table: <c>tss</c> (tuple space search, OVS's) or
+    /// <c>dt</c> (VSwarm's decision tree, docs/classifiers.md; prefix tries do not apply to it).
+    /// </summary>
     public string Classifier { get; set; } = "tss";
 
     /// <summary>Prefix-trie fields (OVS Flow_Table:prefixes): a comma list or <c>none</c>. Default OVS 3.1's <c>nw_dst,nw_src</c>.</summary>

@@ -104,7 +104,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("""{ "bridges": [ { "name": "br0", "ports": [ { "ofport": 1, "ifindex": 0 } ] } ] }""", "bridges:0:ports:0:ifindex must be >= 1")]
     [InlineData("""{ "bridges": [ { "name": "br0", "ports": [ { "ofport": 1, "ifindex": 1 }, { "ofport": 1, "ifindex": 2 } ] } ] }""", "bridges:0:ports:1:ofport 1 is used twice")]
     [InlineData("""{ "bridges": [ { "name": "br0" }, { "name": "br0" } ] }""", "bridges:1:name 'br0' is already used by bridges:0")]
-    [InlineData("""{ "bridges": [ { "name": "br0", "classifier": "dt" } ] }""", "bridges:0:classifier 'dt' (decision tree) is reserved")]
+    [InlineData("""{ "bridges": [ { "name": "br0", "classifier": "hypercuts" } ] }""", "bridges:0:classifier must be 'tss' or 'dt' (got 'hypercuts')")]
     [InlineData("""{ "bridges": [ { "name": "br0", "classifier": "hash" } ] }""", "bridges:0:classifier must be 'tss'")]
     [InlineData("""{ "bridges": [ { "name": "br0", "prefixes": "nw_dst,tp_dst" } ] }""", "bridges:0:prefixes tp_dst cannot be used as a prefix field")]
     [InlineData("""{ "bridges": [ { "name": "br0", "maxIdleMs": 100 } ] }""", "bridges:0:maxIdleMs must be >= 500")]
