@@ -1,4 +1,5 @@
 using VSwarm.Actors.Classifier;
+using VSwarm.Actors.Classifier.DecisionTree;
 using VSwarm.Messages.Flow;
 using Xunit;
 
@@ -14,12 +15,20 @@ public class ClassifierConcurrencyTests
 {
     private const long Idle = long.MaxValue;
 
-    [Fact]
-    public async Task Readers_see_whole_batches_while_the_writer_changes_rules()
+    /// <remarks>
+    /// The decision tree runs with a tiny side table so that the writer's batches force many
+    /// rebuilds while readers look up.
+    /// </remarks>
+    [Theory]
+    [InlineData("tss", 4242)]
+    [InlineData("dt", 977)]
+    public async Task Readers_see_whole_batches_while_the_writer_changes_rules(string kind, int seed)
     {
-        var rng = new Random(4242);
-        var pool = RuleGen.Rules(new Scenario(4242, 300, DistinctPriorities: true), rng);
-        var tss = new TupleSpaceClassifier<int>(PrefixFields.Ipv4AndIpv6);
+        var rng = new Random(seed);
+        var pool = RuleGen.Rules(new Scenario(seed, 300, DistinctPriorities: true), rng);
+        IClassifier<int> cls = kind == "dt"
+            ? new DecisionTreeClassifier<int>(leafSize: 4, sideTableLimit: 6)
+            : new TupleSpaceClassifier<int>(PrefixFields.Ipv4AndIpv6);
         var reference = new LinearClassifier<int>();
         long published = 0;
         const int Readers = 2;
@@ -48,8 +57,8 @@ public class ClassifierConcurrencyTests
                 {
                     var p = packets[r.Next(packets.Length)];
                     var wc = OfText.InitialWildcards(p);
-                    var got = tss.Lookup(p, v, ref wc);
-                    var plain = tss.Lookup(p, v);
+                    var got = cls.Lookup(p, v, ref wc);
+                    var plain = cls.Lookup(p, v);
                     var expected = reference.Lookup(p, v);
                     if (!ReferenceEquals(got, expected) || !ReferenceEquals(plain, expected))
                     {
@@ -81,7 +90,7 @@ public class ClassifierConcurrencyTests
                 var src = pool[rng.Next(pool.Count)];
                 var rule = new ClassifierRule<int>(src.Match, priority, priority, v);
                 priority--;
-                tss.Insert(rule);
+                cls.Insert(rule);
                 reference.Insert(rule);
                 live.Add(rule);
             }
@@ -90,7 +99,7 @@ public class ClassifierConcurrencyTests
             {
                 var rule = live[rng.Next(live.Count)];
                 live.Remove(rule);
-                tss.RemoveInVersion(rule, v);
+                cls.RemoveInVersion(rule, v);
                 dying.Add(rule);
             }
 
@@ -106,7 +115,8 @@ public class ClassifierConcurrencyTests
 
             foreach (var rule in dying.Where(r => r.RemoveVersion <= (ulong)min).ToList())
             {
-                Assert.True(tss.Remove(rule));
+                Assert.True(cls.Remove(rule));
+                Assert.True(reference.Remove(rule));
                 dying.Remove(rule);
             }
 
@@ -117,6 +127,6 @@ public class ClassifierConcurrencyTests
         await Task.WhenAll(readers);
         Assert.Empty(failures);
         Assert.True(Interlocked.Read(ref lookups) > 1000, $"only {lookups} lookups ran");
-        Assert.Equal(live.Count + dying.Count, tss.Count);
+        Assert.Equal(live.Count + dying.Count, cls.Count);
     }
 }
