@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using VSwarm.Actors.Bridge;
+using VSwarm.Actors.Bridge.Protocol;
 using VSwarm.Actors.Config;
 using VSwarm.Actors.Sflow;
 using VSwarm.Messages.Cookies;
@@ -112,5 +113,53 @@ public sealed class SflowAgentActorTests : TestKit.TestKit
             Sys.ActorSelection("/user/sflow/flow-4201").Tell(GetSflowSamplerStats.Instance, TestActor);
             Assert.Equal(new SflowSamplerStats(3, 0x4201, 8, 2, 16, 0), ExpectMsg<SflowSamplerStats>());
         }
+    }
+
+    [Fact]
+    public void Port_pollers_send_counter_samples_every_interval_through_the_receiver()
+    {
+        var options = new BridgeOptions
+        {
+            Name = "br0",
+            Ports = [new PortOptions { Name = "p1", Ofport = 1, Ifindex = 1004 }, new PortOptions { Name = "p2", Ofport = 2, Ifindex = 1003 }, new PortOptions { Name = "p3", Ofport = 3 }],
+            Sflow = new SflowOptions { Agent = "192.0.2.10", Polling = 2 },
+        };
+        var state = new BridgeState(options);
+        state.Ports.Add(1, new PortCounters(RxPackets: 5, RxBytes: 500, TxPackets: 2, TxBytes: 120, Drops: 1));
+        var nobody = ActorRefs.Nobody;
+        var ctx = new BridgeContext(options, state, nobody, nobody, nobody, nobody, nobody);
+        var agent = Sys.ActorOf(SflowAgentActor.Props(ctx, new SflowAgentSettings { Tap = TestActor, PollingSeed = 3 }), "sflow");
+        AwaitTimers();
+        var samples = new List<SflowCountersSample>();
+        SflowAgentStats? stats = null;
+        for (var tick = 0; tick < 4; tick++)
+        {
+            AdvanceTime(TimeSpan.FromSeconds(1));
+            agent.Tell(GetSflowAgentStats.Instance, TestActor);
+            while (true)
+            {
+                var m = ExpectMsg<object>();
+                if (m is SflowAgentStats s)
+                {
+                    stats = s;
+                    break;
+                }
+
+                samples.AddRange(SflowDecoder.Decode(((SflowDatagramSent)m).Bytes).Samples.Cast<SflowCountersSample>());
+            }
+        }
+
+        // Each of the two ports with an ifindex polled twice in 4 s (interval 2), with its own sequence.
+        Assert.Equal(4, samples.Count);
+        Assert.Equal(4, stats!.CounterSamples);
+        foreach (var ifIndex in new[] { 1004u, 1003u })
+        {
+            var mine = samples.Where(s => s.SourceIdIndex == ifIndex).ToList();
+            Assert.Equal([1u, 2u], mine.Select(s => s.SequenceNumber));
+            Assert.All(mine, s => Assert.Equal(0u, s.SourceIdType));
+        }
+
+        var p1 = (SflowIfCounters)samples.First(s => s.SourceIdIndex == 1004).Records[1];
+        Assert.Equal((5u, 500ul, 2u, 120ul, 1u), (p1.IfInUcastPkts, p1.IfInOctets, p1.IfOutUcastPkts, p1.IfOutOctets, p1.IfInDiscards));
     }
 }
