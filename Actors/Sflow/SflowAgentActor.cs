@@ -82,9 +82,10 @@ public sealed record SflowSampleTaken(SflowFlowSample Sample);
 /// <summary>
 /// The bridge's <c>sflow</c> actor (architecture: <c>sflow/sampler-bridge</c> and
 /// <c>sflow/flow-&lt;cookie&gt;</c>): receives the sFlow ACTION upcalls of the datapath shards,
-/// routes each to the bridge sampler or, when the upcall's rule cookie matches a per-flow selector
-/// of <see cref="SflowOptions.Flows"/> (or carries <see cref="SflowCookieFlags.PerFlow"/>), to that
-/// cookie's own sampler; samplers answer with flow samples that the agent's
+/// routes each to the bridge sampler or, when the upcall's cookie carries
+/// <see cref="SflowCookieFlags.PerFlow"/> (translation's second action for rules selected by
+/// <see cref="SflowOptions.Flows"/>), to that rule cookie's own sampler (rate: the matching
+/// selector's, else the bridge's); samplers answer with flow samples that the agent's
 /// <see cref="SflowReceiver"/> packs into datagrams, flushed at every tick and sent over UDP to
 /// every collector. Plug it with <see cref="Factory"/> into <see cref="BridgeFactorySettings.Sflow"/>.
 /// Every port with an ifindex has a counter poller (<see cref="SflowPoller"/>, source
@@ -259,11 +260,14 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
 
     private IActorRef SamplerFor(SflowCookie c)
     {
-        var selector = _options.Flows.FirstOrDefault(s => (c.RuleCookie & s.MaskValue) == s.CookieValue);
-        if (selector is null && (c.Flags & SflowCookieFlags.PerFlow) == 0)
+        // Translation puts both the bridge's action (no flag) and, for selected rules, a per-flow
+        // action (PerFlow flag) on a flow: each upcall goes to the sampler its action stands for.
+        if ((c.Flags & SflowCookieFlags.PerFlow) == 0)
         {
             return _bridgeSampler;
         }
+
+        var selector = _options.Flows.FirstOrDefault(s => (c.RuleCookie & s.MaskValue) == s.CookieValue);
 
         if (_flowSamplers.TryGetValue(c.RuleCookie, out var known))
         {

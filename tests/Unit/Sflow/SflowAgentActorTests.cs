@@ -93,21 +93,23 @@ public sealed class SflowAgentActorTests : TestKit.TestKit
         var (agent, collector) = StartAgent(new SflowFlowSelector { Cookie = "0x4200", Mask = "0xff00", Sampling = 8 });
         using (collector)
         {
-            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201));
+            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201, flags: SflowCookieFlags.PerFlow));
             agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x9999));
-            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201));
+            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201)); // the bridge's own action on a selected rule
+            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201, flags: SflowCookieFlags.PerFlow));
             agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x77, flags: SflowCookieFlags.PerFlow));
             AwaitAssert(() => Assert.NotEqual(ActorRefs.Nobody, Sys.ActorSelection("/user/sflow/flow-77").ResolveOne(TimeSpan.FromSeconds(1)).Result));
             AwaitSamplers("sampler-bridge", "flow-4201", "flow-77");
             AdvanceTime(TimeSpan.FromSeconds(1));
             var d = SflowDecoder.Decode(ExpectMsg<SflowDatagramSent>().Bytes);
             var samples = d.Samples.Cast<SflowFlowSample>().ToList();
-            Assert.Equal(4, samples.Count);
+            Assert.Equal(5, samples.Count);
             var flow = samples.Where(s => s.SourceIdType == 3 && s.SourceIdIndex == 0x4201).ToList();
             Assert.Equal([1u, 2u], flow.Select(s => s.SequenceNumber));
             Assert.Equal([8u, 16u], flow.Select(s => s.SamplePool));
-            var bridge = Assert.Single(samples, s => s.SourceIdType == 2);
-            Assert.Equal((1000u, 1u, 1u), (bridge.SourceIdIndex, bridge.SequenceNumber, bridge.SamplingRate));
+            var bridge = samples.Where(s => s.SourceIdType == 2).ToList();
+            Assert.Equal([1u, 2u], bridge.Select(s => s.SequenceNumber));
+            Assert.All(bridge, s => Assert.Equal((1000u, 1u), (s.SourceIdIndex, s.SamplingRate)));
             Assert.Single(samples, s => s.SourceIdType == 3 && s.SourceIdIndex == 0x77);
 
             Sys.ActorSelection("/user/sflow/flow-4201").Tell(GetSflowSamplerStats.Instance, TestActor);
