@@ -122,7 +122,10 @@ public sealed class BridgeRuntime
         XlateBridge = new XlateBridge(
             o.Ports.Select(p => new XlatePort((uint)p.Ofport, p.Ifindex > 0 ? (uint)p.Ifindex : null)),
             sflow: o.Sflow.Enabled ? new SflowSampling((uint)o.Sflow.Sampling, (uint)o.Sflow.Header) : null,
-            name: o.Name);
+            name: o.Name,
+            sflowFlows: o.Sflow.Enabled
+                ? [.. o.Sflow.Flows.Select(f => new SflowFlowSampling(f.CookieValue, f.MaskValue, new SflowSampling((uint)Math.Max(0, f.Sampling ?? o.Sflow.Sampling), (uint)o.Sflow.Header)))]
+                : null);
         Translator = new Xlate.Xlate(state.Tables, XlateBridge);
     }
 

@@ -26,6 +26,9 @@ public sealed record SflowAgentSettings
 
     /// <summary>Class of per-flow data sources (see <see cref="SflowFlowSamplerIndex"/>).</summary>
     public uint PerFlowSourceClass { get; init; } = SflowFlowSamplerIndex.DefaultSourceClass;
+
+    /// <summary>Seed of the random first countdowns of the counter pollers (sflow-brief §4.3); null derives one from the bridge name.</summary>
+    public int? PollingSeed { get; init; }
 }
 
 /// <summary>A datagram the agent sent (to <see cref="SflowAgentSettings.Tap"/>).</summary>
@@ -60,8 +63,9 @@ public sealed record GetSflowAgentStats
 /// <param name="Datagrams">Datagrams sent to the collectors.</param>
 /// <param name="Samples">Flow samples packed into datagrams.</param>
 /// <param name="Rejected">Samples the receiver rejected (too large).</param>
+/// <param name="CounterSamples">Counter samples packed into datagrams.</param>
 public sealed record SflowAgentStats(
-    System.Collections.Immutable.ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers, long Datagrams, long Samples, long Rejected);
+    System.Collections.Immutable.ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers, long Datagrams, long Samples, long Rejected, long CounterSamples = 0);
 
 /// <summary>A sampled packet handed by the agent to one of its samplers.</summary>
 /// <param name="Packet">The packet.</param>
@@ -78,12 +82,16 @@ public sealed record SflowSampleTaken(SflowFlowSample Sample);
 /// <summary>
 /// The bridge's <c>sflow</c> actor (architecture: <c>sflow/sampler-bridge</c> and
 /// <c>sflow/flow-&lt;cookie&gt;</c>): receives the sFlow ACTION upcalls of the datapath shards,
-/// routes each to the bridge sampler or, when the upcall's rule cookie matches a per-flow selector
-/// of <see cref="SflowOptions.Flows"/> (or carries <see cref="SflowCookieFlags.PerFlow"/>), to that
-/// cookie's own sampler; samplers answer with flow samples that the agent's
+/// routes each to the bridge sampler or, when the upcall's cookie carries
+/// <see cref="SflowCookieFlags.PerFlow"/> (translation's second action for rules selected by
+/// <see cref="SflowOptions.Flows"/>), to that rule cookie's own sampler (rate: the matching
+/// selector's, else the bridge's); samplers answer with flow samples that the agent's
 /// <see cref="SflowReceiver"/> packs into datagrams, flushed at every tick and sent over UDP to
 /// every collector. Plug it with <see cref="Factory"/> into <see cref="BridgeFactorySettings.Sflow"/>.
-/// Not yet: counter pollers (per port and bridge level), receiver timeout/ownership.
+/// Every port with an ifindex has a counter poller (<see cref="SflowPoller"/>, source
+/// <c>0:ifIndex</c>) ticked once a second before the receiver flushes, so counter samples share
+/// the datagrams of the flow samples.
+/// Not yet: bridge-level counters, receiver timeout/ownership.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "An actor's resources are released in PostStop, not by Dispose.")]
 public sealed class SflowAgentActor : ReceiveActor, IWithTimers
@@ -93,6 +101,7 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
     private readonly SflowAgentSettings _settings;
     private readonly SflowFlowSamplerIndex _flowIndex;
     private readonly Dictionary<ulong, IActorRef> _flowSamplers = [];
+    private readonly List<(int Ofport, SflowPoller Poller)> _pollers = [];
     private SflowReceiver _receiver = null!;
     private SflowUdpSender? _sender;
     private IActorRef _bridgeSampler = ActorRefs.Nobody;
@@ -121,13 +130,13 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
                 Samples++;
             }
         });
-        Receive<SflowTick>(_ => _receiver.Tick());
+        Receive<SflowTick>(_ => OnTick());
         ReceiveAsync<GetSflowAgentStats>(async _ =>
         {
             var replyTo = Sender;
             var children = Context.GetChildren().ToArray();
             var stats = await Task.WhenAll(children.Select(c => c.Ask<SflowSamplerStats>(GetSflowSamplerStats.Instance, TimeSpan.FromSeconds(5))));
-            replyTo.Tell(new SflowAgentStats([.. children.Select((c, i) => (c.Path.Name, stats[i]))], Datagrams, Samples, Rejected));
+            replyTo.Tell(new SflowAgentStats([.. children.Select((c, i) => (c.Path.Name, stats[i]))], Datagrams, Samples, Rejected, CounterSamples));
         });
     }
 
@@ -136,6 +145,12 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
 
     /// <summary>Flow samples handed to the receiver.</summary>
     public long Samples { get; private set; }
+
+    /// <summary>Counter samples handed to the receiver.</summary>
+    public long CounterSamples { get; private set; }
+
+    /// <summary>The counter pollers, by ofport.</summary>
+    public IReadOnlyList<(int Ofport, SflowPoller Poller)> Pollers => _pollers;
 
     /// <inheritdoc/>
     public ITimerScheduler Timers { get; set; } = null!;
@@ -179,6 +194,12 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         });
         var bridge = SflowSampler.ForBridge(_settings.SubAgentId, (uint)Math.Max(0, _options.Sampling), _options.Header);
         _bridgeSampler = Context.ActorOf(SflowSamplerActor.Props(bridge), "sampler-bridge");
+        var random = new Random(_settings.PollingSeed ?? StableSeed(_ctx.Options.Name));
+        foreach (var port in _ctx.State.Ports.Snapshot().Where(p => p.Ifindex > 0 && p.Ifindex < 1 << 24))
+        {
+            _pollers.Add((port.Ofport, new SflowPoller((uint)port.Ifindex, _options.Polling, random)));
+        }
+
         Timers.StartPeriodicTimer(SflowTick.Instance, SflowTick.Instance, _settings.TickInterval);
     }
 
@@ -187,6 +208,37 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
     {
         _receiver?.Tick();
         _sender?.Dispose();
+    }
+
+    private static int StableSeed(string text)
+    {
+        var h = 17;
+        foreach (var ch in text)
+        {
+            h = unchecked((h * 31) + ch);
+        }
+
+        return h;
+    }
+
+    private void OnTick()
+    {
+        foreach (var (ofport, poller) in _pollers)
+        {
+            if (poller.Tick() && _ctx.State.Ports.Find(ofport) is { } port)
+            {
+                if (_receiver.Add(poller.Poll(port.Counters)))
+                {
+                    CounterSamples++;
+                }
+                else
+                {
+                    Rejected++;
+                }
+            }
+        }
+
+        _receiver.Tick();
     }
 
     private void OnUpcall(DpifUpcall u)
@@ -208,11 +260,14 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
 
     private IActorRef SamplerFor(SflowCookie c)
     {
-        var selector = _options.Flows.FirstOrDefault(s => (c.RuleCookie & s.MaskValue) == s.CookieValue);
-        if (selector is null && (c.Flags & SflowCookieFlags.PerFlow) == 0)
+        // Translation puts both the bridge's action (no flag) and, for selected rules, a per-flow
+        // action (PerFlow flag) on a flow: each upcall goes to the sampler its action stands for.
+        if ((c.Flags & SflowCookieFlags.PerFlow) == 0)
         {
             return _bridgeSampler;
         }
+
+        var selector = _options.Flows.FirstOrDefault(s => (c.RuleCookie & s.MaskValue) == s.CookieValue);
 
         if (_flowSamplers.TryGetValue(c.RuleCookie, out var known))
         {

@@ -31,6 +31,9 @@ namespace VSwarm.Actors.Xlate;
 /// OpenFlow rule the translation hit, so that a collector can tell which rule forwarded the
 /// sampled packet (the last rule is the one whose actions decided the packet's fate; 0 when no
 /// rule matched).</para>
+/// <para>Per-flow sFlow (VSwarm extension, <see cref="XlateBridge.SflowFlows"/>): when the last
+/// rule's cookie is selected, a second <c>sample(userspace(sFlow(…)))</c> at the selector's own
+/// rate follows the bridge's, its cookie flagged <see cref="SflowCookieFlags.PerFlow"/>.</para>
 /// </remarks>
 public sealed class Xlate : IFlowTranslator
 {
@@ -149,12 +152,22 @@ public sealed class Xlate : IFlowTranslator
             }
             else
             {
+                uint? ifx = _outputs == 1 && _br.Ports.TryGetValue(_lastOutput, out var p) ? p.IfIndex : null;
+                var inserted = 0;
                 if (_br.Sflow is { } sflow)
                 {
-                    uint? ifx = _outputs == 1 && _br.Ports.TryGetValue(_lastOutput, out var p) ? p.IfIndex : null;
                     var cookie = new SflowCookie(_packet.InPort, _br.Ofproto, _base.VlanTci, SflowOutputCode(_outputs, ifx), _lastCookie);
                     var user = UserspaceAction.WithCookie(_br.Pid, cookie, includeActions: true);
-                    _actions.InsertRange(0, WrapSample(sflow.Probability, user));
+                    var sample = WrapSample(sflow.Probability, user);
+                    _actions.InsertRange(0, sample);
+                    inserted = sample.Length;
+                }
+
+                if (_br.SflowFlows.FirstOrDefault(f => f.Selects(_lastCookie)) is { } selector)
+                {
+                    var cookie = new SflowCookie(_packet.InPort, _br.Ofproto, _base.VlanTci, SflowOutputCode(_outputs, ifx), _lastCookie, SflowCookieFlags.PerFlow);
+                    var user = UserspaceAction.WithCookie(_br.Pid, cookie, includeActions: true);
+                    _actions.InsertRange(inserted, WrapSample(selector.Sampling.Probability, user));
                 }
 
                 actions = _actions.Count == 0 ? DpActions.Empty : new DpActions(_actions);

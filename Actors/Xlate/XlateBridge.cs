@@ -18,6 +18,19 @@ public sealed record SflowSampling(uint Rate, uint HeaderBytes = 128)
     public uint Probability => Rate <= 1 ? uint.MaxValue : Math.Max(1u, uint.MaxValue / Rate);
 }
 
+/// <summary>A per-flow sFlow sampler selector (VSwarm extension): rules whose cookie satisfies
+/// <c>(cookie &amp; Mask) == Cookie</c> get a second sample action at <see cref="Sampling"/>.</summary>
+/// <param name="Cookie">Cookie value.</param>
+/// <param name="Mask">Cookie mask.</param>
+/// <param name="Sampling">The selector's own sampling.</param>
+public sealed record SflowFlowSampling(ulong Cookie, ulong Mask, SflowSampling Sampling)
+{
+    /// <summary>True when the rule cookie is selected.</summary>
+    /// <param name="ruleCookie">The rule cookie.</param>
+    /// <returns>Whether it matches.</returns>
+    public bool Selects(ulong ruleCookie) => (ruleCookie & Mask) == Cookie;
+}
+
 /// <summary>
 /// What translation needs to know about a bridge besides its tables (OVS's xbridge): the ports that
 /// exist (output to any other port is dropped, as OVS's "Nonexistent output port"), sFlow bridge
@@ -35,7 +48,8 @@ public sealed class XlateBridge
         MacLearningTable? macTable = null,
         uint pid = 0,
         bool flowSampling = false,
-        Guid ofproto = default)
+        Guid ofproto = default,
+        IReadOnlyList<SflowFlowSampling>? sflowFlows = null)
     {
         ArgumentNullException.ThrowIfNull(ports);
         Ports = ports.ToFrozenDictionary(p => p.Number);
@@ -45,6 +59,7 @@ public sealed class XlateBridge
         Pid = pid;
         FlowSampling = flowSampling;
         Ofproto = ofproto;
+        SflowFlows = sflowFlows ?? [];
         FloodPorts = [.. Ports.Values.Where(p => p.Flood).Select(p => p.Number).Order()];
         AllPorts = [.. Ports.Keys.Order()];
     }
@@ -67,6 +82,9 @@ public sealed class XlateBridge
 
     /// <summary>sFlow bridge sampling, or null when off.</summary>
     public SflowSampling? Sflow { get; }
+
+    /// <summary>Per-flow sFlow selectors (first match wins), empty when none.</summary>
+    public IReadOnlyList<SflowFlowSampling> SflowFlows { get; }
 
     /// <summary>NORMAL's MAC learning table.</summary>
     public MacLearningTable MacTable { get; }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using VSwarm.Actors.Bridge;
+using VSwarm.Actors.Bridge.Protocol;
 using VSwarm.Actors.Config;
 using VSwarm.Actors.Sflow;
 using VSwarm.Messages.Cookies;
@@ -92,25 +93,75 @@ public sealed class SflowAgentActorTests : TestKit.TestKit
         var (agent, collector) = StartAgent(new SflowFlowSelector { Cookie = "0x4200", Mask = "0xff00", Sampling = 8 });
         using (collector)
         {
-            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201));
+            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201, flags: SflowCookieFlags.PerFlow));
             agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x9999));
-            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201));
+            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201)); // the bridge's own action on a selected rule
+            agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x4201, flags: SflowCookieFlags.PerFlow));
             agent.Tell(Upcall(60, 1, 1003, ruleCookie: 0x77, flags: SflowCookieFlags.PerFlow));
             AwaitAssert(() => Assert.NotEqual(ActorRefs.Nobody, Sys.ActorSelection("/user/sflow/flow-77").ResolveOne(TimeSpan.FromSeconds(1)).Result));
             AwaitSamplers("sampler-bridge", "flow-4201", "flow-77");
             AdvanceTime(TimeSpan.FromSeconds(1));
             var d = SflowDecoder.Decode(ExpectMsg<SflowDatagramSent>().Bytes);
             var samples = d.Samples.Cast<SflowFlowSample>().ToList();
-            Assert.Equal(4, samples.Count);
+            Assert.Equal(5, samples.Count);
             var flow = samples.Where(s => s.SourceIdType == 3 && s.SourceIdIndex == 0x4201).ToList();
             Assert.Equal([1u, 2u], flow.Select(s => s.SequenceNumber));
             Assert.Equal([8u, 16u], flow.Select(s => s.SamplePool));
-            var bridge = Assert.Single(samples, s => s.SourceIdType == 2);
-            Assert.Equal((1000u, 1u, 1u), (bridge.SourceIdIndex, bridge.SequenceNumber, bridge.SamplingRate));
+            var bridge = samples.Where(s => s.SourceIdType == 2).ToList();
+            Assert.Equal([1u, 2u], bridge.Select(s => s.SequenceNumber));
+            Assert.All(bridge, s => Assert.Equal((1000u, 1u), (s.SourceIdIndex, s.SamplingRate)));
             Assert.Single(samples, s => s.SourceIdType == 3 && s.SourceIdIndex == 0x77);
 
             Sys.ActorSelection("/user/sflow/flow-4201").Tell(GetSflowSamplerStats.Instance, TestActor);
             Assert.Equal(new SflowSamplerStats(3, 0x4201, 8, 2, 16, 0), ExpectMsg<SflowSamplerStats>());
         }
+    }
+
+    [Fact]
+    public void Port_pollers_send_counter_samples_every_interval_through_the_receiver()
+    {
+        var options = new BridgeOptions
+        {
+            Name = "br0",
+            Ports = [new PortOptions { Name = "p1", Ofport = 1, Ifindex = 1004 }, new PortOptions { Name = "p2", Ofport = 2, Ifindex = 1003 }, new PortOptions { Name = "p3", Ofport = 3 }],
+            Sflow = new SflowOptions { Agent = "192.0.2.10", Polling = 2 },
+        };
+        var state = new BridgeState(options);
+        state.Ports.Add(1, new PortCounters(RxPackets: 5, RxBytes: 500, TxPackets: 2, TxBytes: 120, Drops: 1));
+        var nobody = ActorRefs.Nobody;
+        var ctx = new BridgeContext(options, state, nobody, nobody, nobody, nobody, nobody);
+        var agent = Sys.ActorOf(SflowAgentActor.Props(ctx, new SflowAgentSettings { Tap = TestActor, PollingSeed = 3 }), "sflow");
+        AwaitTimers();
+        var samples = new List<SflowCountersSample>();
+        SflowAgentStats? stats = null;
+        for (var tick = 0; tick < 4; tick++)
+        {
+            AdvanceTime(TimeSpan.FromSeconds(1));
+            agent.Tell(GetSflowAgentStats.Instance, TestActor);
+            while (true)
+            {
+                var m = ExpectMsg<object>();
+                if (m is SflowAgentStats s)
+                {
+                    stats = s;
+                    break;
+                }
+
+                samples.AddRange(SflowDecoder.Decode(((SflowDatagramSent)m).Bytes).Samples.Cast<SflowCountersSample>());
+            }
+        }
+
+        // Each of the two ports with an ifindex polled twice in 4 s (interval 2), with its own sequence.
+        Assert.Equal(4, samples.Count);
+        Assert.Equal(4, stats!.CounterSamples);
+        foreach (var ifIndex in new[] { 1004u, 1003u })
+        {
+            var mine = samples.Where(s => s.SourceIdIndex == ifIndex).ToList();
+            Assert.Equal([1u, 2u], mine.Select(s => s.SequenceNumber));
+            Assert.All(mine, s => Assert.Equal(0u, s.SourceIdType));
+        }
+
+        var p1 = (SflowIfCounters)samples.First(s => s.SourceIdIndex == 1004).Records[1];
+        Assert.Equal((5u, 500ul, 2u, 120ul, 1u), (p1.IfInUcastPkts, p1.IfInOctets, p1.IfOutUcastPkts, p1.IfOutOctets, p1.IfInDiscards));
     }
 }

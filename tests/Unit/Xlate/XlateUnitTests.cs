@@ -332,3 +332,56 @@ public class MacLearningTableTests
         Assert.Equal(0, t.Count);
     }
 }
+
+public class PerFlowSflowTests
+{
+    private static readonly SflowFlowSampling Selector = new(0x4200, 0xff00, new SflowSampling(8));
+
+    private static List<(uint Probability, SflowCookie Cookie)> SflowActions(XlateResult r) =>
+        [.. r.Actions.Select(a => a switch
+        {
+            SampleAction s => (s.Probability, Assert.IsType<SflowCookie>(s.Actions.OfType<UserspaceAction>().Single().Cookie)),
+            UserspaceAction { Cookie: SflowCookie c } => (uint.MaxValue, c),
+            _ => (0u, (SflowCookie?)null),
+        }).Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!))];
+
+    private static XlateTestBed Bed(SflowSampling? bridgeSampling, string rules) =>
+        new(rules, new XlateBridge(
+            [new XlatePort(1, 1004), new XlatePort(2, 1003), new XlatePort(3)], sflow: bridgeSampling, sflowFlows: [Selector]));
+
+    [Fact]
+    public void Selected_rule_gets_a_second_sample_action_at_its_own_rate_after_the_bridges()
+    {
+        var bed = Bed(new SflowSampling(400), "cookie=0x4201,priority=1,ip,actions=output:2");
+        var r = bed.Translate("in_port=1,ip,nw_src=1.1.1.1");
+        var sflow = SflowActions(r);
+        Assert.Equal(3, r.Actions.Count);
+        Assert.Equal(2, sflow.Count);
+        Assert.Equal((new SflowSampling(400).Probability, SflowCookieFlags.None, 0x4201UL, 1003u), (sflow[0].Probability, sflow[0].Cookie.Flags, sflow[0].Cookie.RuleCookie, sflow[0].Cookie.Output));
+        Assert.Equal((new SflowSampling(8).Probability, SflowCookieFlags.PerFlow, 0x4201UL, 1003u, 1u), (sflow[1].Probability, sflow[1].Cookie.Flags, sflow[1].Cookie.RuleCookie, sflow[1].Cookie.Output, sflow[1].Cookie.OfpInPort));
+        Assert.IsType<OutputAction>(r.Actions[2]);
+    }
+
+    [Fact]
+    public void Unselected_rule_keeps_the_bridge_action_only()
+    {
+        var withSelectors = Bed(new SflowSampling(400), "cookie=0x9901,priority=1,ip,actions=output:2");
+        var without = new XlateTestBed("cookie=0x9901,priority=1,ip,actions=output:2", new XlateBridge(
+            [new XlatePort(1, 1004), new XlatePort(2, 1003), new XlatePort(3)], sflow: new SflowSampling(400)));
+        var a = withSelectors.Translate("in_port=1,ip,nw_src=1.1.1.1");
+        var b = without.Translate("in_port=1,ip,nw_src=1.1.1.1");
+        Assert.Equal(b.Actions.ToString(), a.Actions.ToString());
+        var only = Assert.Single(SflowActions(a));
+        Assert.Equal(SflowCookieFlags.None, only.Cookie.Flags);
+    }
+
+    [Fact]
+    public void Selected_rule_without_bridge_sampling_gets_only_the_per_flow_action()
+    {
+        var bed = Bed(null, "cookie=0x42ff,priority=1,ip,actions=output:2,output:3");
+        var r = bed.Translate("in_port=1,ip,nw_src=1.1.1.1");
+        var only = Assert.Single(SflowActions(r));
+        Assert.Equal((SflowCookieFlags.PerFlow, 0x42ffUL, 0x80000002u), (only.Cookie.Flags, only.Cookie.RuleCookie, only.Cookie.Output));
+        Assert.IsType<SampleAction>(r.Actions[0]);
+    }
+}
