@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 # ---- apt packages the tests need, installed only when missing; in CI a missing tool is a failure.
 # openvswitch-switch/-common: the real OVS 3.1, the reference for megaflows (tests/Oracle);
 # python3 runs its driver (it comes with openvswitch-switch anyway).
-APT_PACKAGES=(openvswitch-switch openvswitch-common python3 tshark pmacct)
+APT_PACKAGES=(openvswitch-switch openvswitch-common python3 tshark pmacct etcd-server)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
