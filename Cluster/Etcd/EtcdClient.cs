@@ -83,6 +83,11 @@ public sealed class EtcdClient : IDisposable
         return new EtcdTxnResult(resp.Succeeded, resp.Header?.Revision ?? 0);
     }
 
+    /// <summary>Discards history older than <paramref name="revision"/>; watches from before it are refused.</summary>
+    public async Task CompactAsync(long revision, CancellationToken ct = default) =>
+        await PostAsync<CompactionRequestDto, HeaderOnlyResponseDto>(
+            "v3/kv/compaction", new CompactionRequestDto { Revision = revision, Physical = true }, ct);
+
     /// <summary>Grants a lease. etcd may raise the TTL to its minimum (2 s by default).</summary>
     public async Task<EtcdLease> LeaseGrantAsync(long ttlSeconds, CancellationToken ct = default)
     {

@@ -94,6 +94,12 @@ internal sealed class TxnResponseDto
     [JsonPropertyName("succeeded")] public bool Succeeded { get; set; }
 }
 
+internal sealed class CompactionRequestDto
+{
+    [JsonPropertyName("revision")] public long Revision { get; set; }
+    [JsonPropertyName("physical")] public bool Physical { get; set; }
+}
+
 internal sealed class LeaseGrantRequestDto
 {
     [JsonPropertyName("TTL")] public long Ttl { get; set; }

@@ -191,6 +191,25 @@ public sealed class EtcdClientTests(EtcdFixture etcd)
     }
 
     [Fact]
+    public async Task Watch_from_a_compacted_revision_throws_EtcdException()
+    {
+        var p = Prefix();
+        var r1 = await _client.PutAsync(p + "a", "1");
+        var r2 = await _client.PutAsync(p + "a", "2");
+        await _client.CompactAsync(r2);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var ex = await Assert.ThrowsAsync<EtcdException>(async () =>
+        {
+            await foreach (var ev in _client.WatchAsync(p, r1, cts.Token))
+            {
+                Assert.Fail($"unexpected event at {ev.ModRevision}");
+            }
+        });
+        Assert.Contains("compact", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Put_with_unknown_lease_throws_EtcdException()
     {
         var ex = await Assert.ThrowsAsync<EtcdException>(() => _client.PutAsync(Prefix() + "x", "y", lease: 123456789));
