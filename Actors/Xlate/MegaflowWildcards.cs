@@ -71,7 +71,7 @@ public static class MegaflowWildcards
         }
     }
 
-    private static bool IsIp(in FlowKey packet) => packet.DlType is EtherType.Ipv4 or EtherType.Ipv6;
+    private static bool IsIp(in FlowKey packet) => EtherType.IsIp(packet.DlType);
 
     private static bool IsIcmp(in FlowKey packet) =>
         (packet.DlType == EtherType.Ipv4 && packet.NwProto == IpProtoIcmp)

@@ -440,7 +440,7 @@ public sealed class Xlate : IFlowTranslator
 
         // ------------------------------------------------------------ header changes
 
-        private bool IsIpAny() => _flow.DlType is EtherType.Ipv4 or EtherType.Ipv6;
+        private bool IsIpAny() => EtherType.IsIp(_flow.DlType);
 
         private static UInt128 SliceMask(FieldSlice s) =>
             (s.Bits >= 128 ? UInt128.MaxValue : (UInt128.One << s.Bits) - 1) << s.Offset;

@@ -193,7 +193,7 @@ internal static class MatchText
         }
 
         var flagsMask = (uint)w.Get(FlowFields.TcpFlags) & 0x0fff;
-        if (dl is EtherType.Ipv4 or EtherType.Ipv6 && f.NwProto == 6 && flagsMask != 0)
+        if (EtherType.IsIp(dl) && f.NwProto == 6 && flagsMask != 0)
         {
             sb.Append("tcp_flags=");
             AppendTcpFlags(sb, f.TcpFlags & 0x0fffu, flagsMask);
