@@ -42,6 +42,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     private readonly ConcurrentDictionary<(Match Match, int Priority), DtEntry<T>[]> _identical = new();
     private readonly int _leafSize;
     private readonly int _sideTableLimit;
+    private readonly int _conflictLimit;
     private readonly bool _alwaysPartition;
     private DtState<T> _state;
     private long _nextSeq;
@@ -51,8 +52,12 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     /// <param name="sideTableLimit">Minimum side-table plus dead-entry count that triggers a rebuild.</param>
     /// <param name="alwaysPartition">Always split the rules into partitions with one tree each
     /// (otherwise only when a single tree exhausts its replication budget).</param>
-    public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64, bool alwaysPartition = false)
+    /// <param name="conflictLimit">A winner with at most this many earlier overlapping tree rules
+    /// gets its megaflow from those rules alone, without the cut bits (see <c>DtWildcards</c>); 0 disables that.</param>
+    public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64, bool alwaysPartition = false, int conflictLimit = 64)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(conflictLimit, 0);
+        _conflictLimit = conflictLimit;
         _alwaysPartition = alwaysPartition;
         ArgumentOutOfRangeException.ThrowIfLessThan(leafSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sideTableLimit, 0);
@@ -215,36 +220,32 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
         var n = 0;
         foreach (var root in st.Roots)
         {
-            var node = root;
-            while (node.Field is { } f)
-            {
-                var v = f.Read(pw);
-                var t = node.Threshold;
-                if (track)
-                {
-                    var diff = v ^ t;
-                    var bits = diff == UInt128.Zero
-                        ? f.AllOnes
-                        : f.AllOnes & ~((UInt128.One << (127 - (int)UInt128.LeadingZeroCount(diff))) - UInt128.One);
-                    wildcards.Unwildcard(f, bits);
-                }
-
-                node = v < t ? node.Left! : node.Right!;
-            }
-
-            Scan(node.Rules, pw, version, ref wildcards, track, ref best, ref n);
+            Scan(Descend(root, pw), pw, version, ref best, ref n);
         }
 
-        Scan(st.Side, pw, version, ref wildcards, track, ref best, ref n);
+        Scan(st.Side, pw, version, ref best, ref n);
         rulesChecked = n;
+        if (track)
+        {
+            DtWildcards.Track(st, pw, version, best, wildcards.Words, _conflictLimit);
+        }
+
         return best?.Rule;
     }
 
-    /// <summary>
-    /// Scans a list in search order up to the best rule so far. Every rule that matches (even one
-    /// a later list beats) adds its whole mask: its success decided where later scans stop.
-    /// </summary>
-    private static void Scan(DtEntry<T>[] list, ReadOnlySpan<ulong> pw, ulong version, ref FlowMask wildcards, bool track, ref DtEntry<T>? best, ref int n)
+    /// <summary>Follows the cuts from <paramref name="node"/> to the packet's leaf and returns its rules.</summary>
+    internal static DtEntry<T>[] Descend(DtNode<T> node, ReadOnlySpan<ulong> pw)
+    {
+        while (node.Field is { } f)
+        {
+            node = f.Read(pw) < node.Threshold ? node.Left! : node.Right!;
+        }
+
+        return node.Rules;
+    }
+
+    /// <summary>Scans a list in search order up to the best rule so far; a match becomes the best.</summary>
+    private static void Scan(DtEntry<T>[] list, ReadOnlySpan<ulong> pw, ulong version, ref DtEntry<T>? best, ref int n)
     {
         foreach (var e in list)
         {
@@ -262,17 +263,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
             if (e.Matches(pw))
             {
                 best = e;
-                if (track)
-                {
-                    wildcards.UnionWith(e.Mask);
-                }
-
                 return;
-            }
-
-            if (track)
-            {
-                e.RuleOut(pw, wildcards.Words);
             }
         }
     }
@@ -494,6 +485,23 @@ internal sealed class DtEntry<T>
     /// <summary>True when this entry is searched before <paramref name="other"/>: higher priority, then earlier insertion.</summary>
     public bool Before(DtEntry<T> other) =>
         Rule.Priority > other.Rule.Priority || (Rule.Priority == other.Rule.Priority && Seq < other.Seq);
+
+    /// <summary>Conflict list cached for one built tree (see <c>DtWildcards</c>).</summary>
+    public DtConflicts<T>? Conflicts { get; set; }
+
+    /// <summary>True when some packet matches both entries (per word: the keys agree on the common mask bits).</summary>
+    public bool Overlaps(DtEntry<T> other)
+    {
+        foreach (var i in _words)
+        {
+            if (((_key[i] ^ other._key[i]) & _mask[i] & other._mask[i]) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public bool Matches(ReadOnlySpan<ulong> packet)
     {

@@ -25,16 +25,22 @@ public class DecisionTreeTests
 
     private static FlowKey Packet(string nwDst) => OfText.Packet($"ip,nw_dst={nwDst}");
 
-    [Fact]
-    public void Worked_example_cut_bits_then_free_rule_out()
+    private static DecisionTreeClassifier<string> WorkedExampleTree(int conflictLimit)
     {
-        var dt = new DecisionTreeClassifier<string>(leafSize: 1, sideTableLimit: 0);
+        var dt = new DecisionTreeClassifier<string>(leafSize: 1, sideTableLimit: 0, conflictLimit: conflictLimit);
         dt.Insert(Ip("10.1.0.0/16", 30, "A"));
         dt.Insert(Ip("10.2.0.0/16", 20, "B"));
         dt.Insert(Ip("192.168.0.0/16", 10, "C"));
         dt.Rebuild();
         Assert.Equal(0, dt.SideTableCount);
         Assert.Equal(2, dt.TreeStats.Nodes);
+        return dt;
+    }
+
+    [Fact]
+    public void Worked_example_tree_mode_cut_bits_then_free_rule_out()
+    {
+        var dt = WorkedExampleTree(conflictLimit: 0);
 
         // Root cut nw_dst < 10.2.0.0: 10.3.0.1 first differs from it at bit 16 → top 16 bits.
         // Right child cut nw_dst < 192.168.0.0 (aligned, preferred over 10.3.0.0): differs at
@@ -56,6 +62,33 @@ public class DecisionTreeTests
         wc = default;
         Assert.Equal("C", dt.Lookup(Packet("192.168.7.7"), 0, ref wc)?.Payload);
         Assert.Equal((UInt128)0xFFFFFC00u, wc.Get(FlowFields.NwDst));
+    }
+
+    [Fact]
+    public void Worked_example_conflict_mode_needs_no_cut_bits()
+    {
+        var dt = WorkedExampleTree(conflictLimit: 64);
+
+        // C overlaps neither A nor B, so its megaflow is its own match: the /16 instead of the
+        // tree mode's /22 (same rule, 64 times more packets per megaflow).
+        var wc = default(FlowMask);
+        Assert.Equal("C", dt.Lookup(Packet("192.168.7.7"), 0, ref wc)?.Payload);
+        Assert.Equal((UInt128)0xFFFF0000u, wc.Get(FlowFields.NwDst));
+        Assert.True(wc.IsExact(FlowFields.DlType));
+
+        // A miss has no winner, hence no conflict list: tree mode as above.
+        wc = default;
+        Assert.Null(dt.Lookup(Packet("10.3.0.1"), 0, ref wc));
+        Assert.Equal((UInt128)0xFFFF0000u, wc.Get(FlowFields.NwDst));
+
+        // E = 10.0.0.0/8 at priority 5 overlaps A and B (its conflict list). 10.9.8.7 differs from
+        // A (10.1/16) first at bit 19 (second octet 9 = 00001001 vs 1 = 00000001): top 13 bits.
+        // B (10.2/16) differs at bit 19 too (2 = 00000010), already in the mask: nothing more.
+        dt.Insert(Ip("10.0.0.0/8", 5, "E"));
+        dt.Rebuild();
+        wc = default;
+        Assert.Equal("E", dt.Lookup(Packet("10.9.8.7"), 0, ref wc)?.Payload);
+        Assert.Equal((UInt128)0xFFF80000u, wc.Get(FlowFields.NwDst));
     }
 
     [Fact]
