@@ -15,23 +15,20 @@ namespace VSwarm.Actors.Classifier.DecisionTree;
 /// changed; a forest of one tree per rule partition when a single tree would replicate rules past
 /// its budget, see <c>DtBuilder</c>) and a small sorted side table of rules inserted since the
 /// tree was built. Every change publishes a new state with one reference write, so a lookup never
-/// sees half a tree. A removal
-/// of a tree rule marks its entry dead (one volatile write; lookups skip it) and counts it; when
-/// the side table plus the dead entries exceed <c>max(sideTableLimit, Count/8)</c> the writer
-/// rebuilds the tree synchronously from the live rules and publishes it with an empty side table
-/// (this slice rebuilds on the writer's thread; a background rebuild is future work).</para>
+/// sees half a tree. A removal marks the rule's entry dead (one volatile write; lookups skip it);
+/// dead tree entries are counted. When the side table plus the dead entries exceed
+/// <c>max(sideTableLimit, Count/8)</c>, a rebuild starts on a background task from a snapshot of
+/// the live rules (or, with <c>backgroundRebuild: false</c>, on the writer's thread); writers go
+/// on using the side table meanwhile, and the new tree is published under the write lock together
+/// with the side-table rules inserted since the snapshot (rules removed since are already dead).
+/// At most one build runs at a time; a synchronous <see cref="Rebuild"/> supersedes it.</para>
 /// <para><b>Order and ties.</b> Rules are ordered by priority (descending), then by insertion
 /// sequence (the earlier insertion wins a tie); every tree leaf and the side table are scanned in
 /// that order, each only up to the best rule found so far. This differs from TSS's subtable
 /// order, which only matters among matching rules of equal priority.</para>
-/// <para><b>Wildcards.</b> At a cut on field f with threshold t the lookup un-wildcards the
-/// packet's bits of f from the top down to the first bit where the value differs from t (all of
-/// f when equal). In the leaf, every visible rule checked before the winner is ruled out with
-/// bits: none if a bit already un-wildcarded proves the mismatch, otherwise the rule's mask bits
-/// in layout order down to the first mismatching one; then the whole mask of every rule that
-/// matched (the winner, and a tree match that a later tree or the side table beat). Each step
-/// depends only on bits un-wildcarded so far, so packets equal on the final mask take the same
-/// path and get the same rule and the same mask (soundness, hence disjoint megaflows).</para>
+/// <para><b>Wildcards.</b> Computed once the winner is known, by <c>DtWildcards</c>: the winner's
+/// match, then either only the earlier rules that overlap it (conflict mode) or the cut bits of the
+/// path and the overlapping earlier rules of the leaves (tree mode); see docs/classifiers.md.</para>
 /// <para><b>Concurrency.</b> One writer at a time (the mutating methods also take a private lock);
 /// readers are lock-free.</para>
 /// </remarks>
@@ -43,6 +40,9 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     private readonly int _leafSize;
     private readonly int _sideTableLimit;
     private readonly int _conflictLimit;
+    private readonly bool _background;
+    private Task? _rebuild;
+    private long _generation;
     private readonly bool _alwaysPartition;
     private DtState<T> _state;
     private long _nextSeq;
@@ -52,10 +52,13 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     /// <param name="sideTableLimit">Minimum side-table plus dead-entry count that triggers a rebuild.</param>
     /// <param name="alwaysPartition">Always split the rules into partitions with one tree each
     /// (otherwise only when a single tree exhausts its replication budget).</param>
+    /// <param name="backgroundRebuild">Rebuild on a background task (true) or on the writer's thread.</param>
     /// <param name="conflictLimit">A winner with at most this many earlier overlapping tree rules
     /// gets its megaflow from those rules alone, without the cut bits (see <c>DtWildcards</c>); 0 disables that.</param>
-    public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64, bool alwaysPartition = false, int conflictLimit = 64)
+    public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64, bool alwaysPartition = false, int conflictLimit = 64,
+        bool backgroundRebuild = true)
     {
+        _background = backgroundRebuild;
         ArgumentOutOfRangeException.ThrowIfLessThan(conflictLimit, 0);
         _conflictLimit = conflictLimit;
         _alwaysPartition = alwaysPartition;
@@ -75,12 +78,41 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     /// <summary>Shape of the current tree.</summary>
     public DtTreeStats TreeStats => Volatile.Read(ref _state).Stats;
 
-    /// <summary>Rebuilds the tree from every live rule now (e.g. after a bulk load).</summary>
+    /// <summary>
+    /// Runs a background rebuild's work (tests replace it to choose when the build runs; the
+    /// default is <see cref="Task.Run(Action)"/>).
+    /// </summary>
+    internal Func<Action, Task> RebuildRunner { get; set; } = Task.Run;
+
+    /// <summary>Rebuilds the tree from every live rule now, on the caller's thread (e.g. after a bulk load).</summary>
     public void Rebuild()
     {
         lock (_writeLock)
         {
             RebuildLocked();
+        }
+    }
+
+    /// <summary>
+    /// Waits until no background rebuild is running (a finished build starts the next one when the
+    /// side table grew past the limit meanwhile); rethrows a failed build's exception.
+    /// </summary>
+    public void WaitForRebuild()
+    {
+        while (true)
+        {
+            Task? t;
+            lock (_writeLock)
+            {
+                t = _rebuild;
+            }
+
+            if (t is null)
+            {
+                return;
+            }
+
+            t.GetAwaiter().GetResult();
         }
     }
 
@@ -321,8 +353,10 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
             else
             {
                 dead++;
-                markDead = true;
             }
+
+            // Also a side-table victim: a background build may have taken it into its snapshot.
+            markDead = true;
 
             count--;
         }
@@ -350,10 +384,97 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
             victim!.Dead = true;
         }
 
-        if (side.Length + dead > Math.Max(_sideTableLimit, count / 8))
+        RebuildIfDueLocked();
+    }
+
+    /// <summary>Rebuilds (or starts a background rebuild) when side table plus dead entries exceed <c>max(sideTableLimit, Count/8)</c>.</summary>
+    private void RebuildIfDueLocked()
+    {
+        var st = _state;
+        if (st.Side.Length + st.DeadCount <= Math.Max(_sideTableLimit, st.Count / 8))
+        {
+            return;
+        }
+
+        if (!_background)
         {
             RebuildLocked();
+            return;
         }
+
+        if (_rebuild is not null)
+        {
+            return;
+        }
+
+        // Snapshot the live rules; the build runs without the lock while writers keep using the
+        // side table and marking entries dead; the result is published only if no other build
+        // was published since (a synchronous Rebuild wins).
+        var entries = LiveEntries(st);
+        var generation = _generation;
+        _rebuild = RebuildRunner(() =>
+        {
+            DtNode<T>[]? roots = null;
+            var stats = default(DtTreeStats);
+            try
+            {
+                (roots, stats) = DtBuilder.BuildForest(entries, _leafSize, _alwaysPartition);
+            }
+            finally
+            {
+                // A failed build (its task faults) leaves the state as it was; the next change retries.
+                lock (_writeLock)
+                {
+                    _rebuild = null;
+                    if (roots is not null && generation == _generation)
+                    {
+                        PublishLocked(entries, roots, stats);
+                        RebuildIfDueLocked();
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Publishes a tree built from <paramref name="entries"/> (a snapshot in search order): rules
+    /// removed since the snapshot are already marked dead and counted as such; rules inserted
+    /// since stay in the side table. One reference write, so a lookup sees the old state or the
+    /// new one, each complete.
+    /// </summary>
+    private void PublishLocked(DtEntry<T>[] entries, DtNode<T>[] roots, DtTreeStats stats)
+    {
+        var st = _state;
+        var built = new HashSet<DtEntry<T>>(entries, ReferenceEqualityComparer.Instance);
+        var side = Array.FindAll(st.Side, e => !built.Contains(e));
+        var dead = 0;
+        foreach (var e in entries)
+        {
+            if (e.Dead)
+            {
+                dead++;
+            }
+        }
+
+        _generation++;
+        Volatile.Write(ref _state, new DtState<T>(roots, entries, side, dead, st.Count, stats));
+    }
+
+    private static DtEntry<T>[] LiveEntries(DtState<T> st)
+    {
+        var live = new List<DtEntry<T>>(st.Count);
+        foreach (var e in st.TreeEntries)
+        {
+            if (!e.Dead)
+            {
+                live.Add(e);
+            }
+        }
+
+        live.AddRange(st.Side);
+        var entries = live.ToArray();
+        Array.Sort(entries, static (a, b) => a.Before(b) ? -1 : b.Before(a) ? 1 : 0);
+        return entries;
     }
 
     private void UpdateIdentical(DtEntry<T>? victim, DtEntry<T>? added)
@@ -387,21 +508,9 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
 
     private void RebuildLocked()
     {
-        var st = _state;
-        var live = new List<DtEntry<T>>(st.Count);
-        foreach (var e in st.TreeEntries)
-        {
-            if (!e.Dead)
-            {
-                live.Add(e);
-            }
-        }
-
-        live.AddRange(st.Side);
-        var entries = live.ToArray();
-        Array.Sort(entries, static (a, b) => a.Before(b) ? -1 : b.Before(a) ? 1 : 0);
+        var entries = LiveEntries(_state);
         var (roots, stats) = DtBuilder.BuildForest(entries, _leafSize, _alwaysPartition);
-        Volatile.Write(ref _state, new DtState<T>(roots, entries, [], 0, st.Count, stats));
+        PublishLocked(entries, roots, stats);
     }
 }
 

@@ -17,18 +17,23 @@ public class ClassifierConcurrencyTests
 
     /// <remarks>
     /// The decision tree runs with a tiny side table so that the writer's batches force many
-    /// rebuilds while readers look up.
+    /// rebuilds while readers look up: on a background task that swaps each new tree in while the
+    /// writer goes on ("dt"), or on the writer's thread ("dt-sync").
     /// </remarks>
     [Theory]
     [InlineData("tss", 4242)]
     [InlineData("dt", 977)]
+    [InlineData("dt-sync", 978)]
     public async Task Readers_see_whole_batches_while_the_writer_changes_rules(string kind, int seed)
     {
         var rng = new Random(seed);
         var pool = RuleGen.Rules(new Scenario(seed, 300, DistinctPriorities: true), rng);
-        IClassifier<int> cls = kind == "dt"
-            ? new DecisionTreeClassifier<int>(leafSize: 4, sideTableLimit: 6)
-            : new TupleSpaceClassifier<int>(PrefixFields.Ipv4AndIpv6);
+        IClassifier<int> cls = kind switch
+        {
+            "dt" => new DecisionTreeClassifier<int>(leafSize: 4, sideTableLimit: 6),
+            "dt-sync" => new DecisionTreeClassifier<int>(leafSize: 4, sideTableLimit: 6, backgroundRebuild: false),
+            _ => new TupleSpaceClassifier<int>(PrefixFields.Ipv4AndIpv6),
+        };
         var reference = new LinearClassifier<int>();
         long published = 0;
         const int Readers = 2;
