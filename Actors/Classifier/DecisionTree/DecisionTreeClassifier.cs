@@ -40,6 +40,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     private readonly int _leafSize;
     private readonly int _sideTableLimit;
     private readonly int _conflictLimit;
+    private readonly int _maskAlign;
     private readonly bool _background;
     private Task? _rebuild;
     private long _generation;
@@ -52,12 +53,22 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     /// <param name="sideTableLimit">Minimum side-table plus dead-entry count that triggers a rebuild.</param>
     /// <param name="alwaysPartition">Always split the rules into partitions with one tree each
     /// (otherwise only when a single tree exhausts its replication budget).</param>
+    /// <param name="maskAlign">Granularity of the bits a cut or a ruled-out rule un-wildcards: the
+    /// prefix down to the first deciding bit is extended down to a multiple of this many bits
+    /// (1: minimal; 8 or 16: fewer distinct megaflow masks, a tuple-space-explosion mitigation,
+    /// at the price of more, narrower megaflows).</param>
     /// <param name="backgroundRebuild">Rebuild on a background task (true) or on the writer's thread.</param>
     /// <param name="conflictLimit">A winner with at most this many earlier overlapping tree rules
     /// gets its megaflow from those rules alone, without the cut bits (see <c>DtWildcards</c>); 0 disables that.</param>
     public DecisionTreeClassifier(int leafSize = 8, int sideTableLimit = 64, bool alwaysPartition = false, int conflictLimit = 64,
-        bool backgroundRebuild = true)
+        bool backgroundRebuild = true, int maskAlign = 1)
     {
+        if (maskAlign is < 1 or > 64 || !BitOperations.IsPow2(maskAlign))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maskAlign), maskAlign, "the mask alignment must be a power of two from 1 to 64 bits");
+        }
+
+        _maskAlign = maskAlign;
         _background = backgroundRebuild;
         ArgumentOutOfRangeException.ThrowIfLessThan(conflictLimit, 0);
         _conflictLimit = conflictLimit;
@@ -259,7 +270,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
         rulesChecked = n;
         if (track)
         {
-            DtWildcards.Track(st, pw, version, best, wildcards.Words, _conflictLimit);
+            DtWildcards.Track(st, pw, version, best, wildcards.Words, _conflictLimit, _maskAlign);
         }
 
         return best?.Rule;
@@ -630,7 +641,7 @@ internal sealed class DtEntry<T>
     /// un-wildcarded bit proves it, else the rule's mask bits in layout order (word by word, high
     /// bit first) down to and including the first mismatching bit.
     /// </summary>
-    public void RuleOut(ReadOnlySpan<ulong> packet, Span<ulong> wc)
+    public void RuleOut(ReadOnlySpan<ulong> packet, Span<ulong> wc, int align)
     {
         foreach (var i in _words)
         {
@@ -649,7 +660,7 @@ internal sealed class DtEntry<T>
                 continue;
             }
 
-            var h = 63 - BitOperations.LeadingZeroCount(d);
+            var h = (63 - BitOperations.LeadingZeroCount(d)) & ~(align - 1);
             wc[i] |= _mask[i] & ~((1UL << h) - 1);
             return;
         }

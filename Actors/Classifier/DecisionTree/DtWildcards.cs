@@ -24,12 +24,15 @@ internal sealed record DtConflicts<T>(DtEntry<T>[] Tree, DtEntry<T>[]? List);
 /// of its field from the top down to the first bit that differs from the threshold; then each
 /// visible rule searched before the winner in the path's leaves and the side table that overlaps
 /// the winner is ruled out.</para>
+/// <para>With an alignment above 1, each prefix (cut or rule-out) extends down to the next
+/// multiple of the alignment below its deciding bit; that depends only on the deciding bit, which
+/// is in the mask, so soundness is kept.</para>
 /// <para>Which mode applies depends only on the winner (and the tree), never on the packet, so
 /// the two modes never mix within one megaflow.</para>
 /// </remarks>
 internal static class DtWildcards
 {
-    public static void Track<T>(DtState<T> st, ReadOnlySpan<ulong> pw, ulong version, DtEntry<T>? best, Span<ulong> wc, int limit)
+    public static void Track<T>(DtState<T> st, ReadOnlySpan<ulong> pw, ulong version, DtEntry<T>? best, Span<ulong> wc, int limit, int align)
     {
         if (best is not null)
         {
@@ -45,11 +48,11 @@ internal static class DtWildcards
                 {
                     if (!e.Dead && e.Rule.IsVisibleIn(version))
                     {
-                        e.RuleOut(pw, wc);
+                        e.RuleOut(pw, wc, align);
                     }
                 }
 
-                RuleOutList(st.Side, pw, version, best, wc);
+                RuleOutList(st.Side, pw, version, best, wc, align);
                 return;
             }
         }
@@ -64,7 +67,7 @@ internal static class DtWildcards
                 var diff = v ^ t;
                 var bits = diff == UInt128.Zero
                     ? f.AllOnes
-                    : f.AllOnes & ~((UInt128.One << (127 - (int)UInt128.LeadingZeroCount(diff))) - UInt128.One);
+                    : f.AllOnes & ~((UInt128.One << ((127 - (int)UInt128.LeadingZeroCount(diff)) & ~(align - 1))) - UInt128.One);
                 f.Write(wc, f.Read(wc) | bits);
                 node = v < t ? node.Left! : node.Right!;
             }
@@ -72,14 +75,14 @@ internal static class DtWildcards
 
         foreach (var root in st.Roots)
         {
-            RuleOutList(DecisionTreeClassifier<T>.Descend(root, pw), pw, version, best, wc);
+            RuleOutList(DecisionTreeClassifier<T>.Descend(root, pw), pw, version, best, wc, align);
         }
 
-        RuleOutList(st.Side, pw, version, best, wc);
+        RuleOutList(st.Side, pw, version, best, wc, align);
     }
 
     /// <summary>Rules out every visible entry of a search-ordered list that precedes and overlaps <paramref name="best"/> (all of them on a miss).</summary>
-    private static void RuleOutList<T>(DtEntry<T>[] list, ReadOnlySpan<ulong> pw, ulong version, DtEntry<T>? best, Span<ulong> wc)
+    private static void RuleOutList<T>(DtEntry<T>[] list, ReadOnlySpan<ulong> pw, ulong version, DtEntry<T>? best, Span<ulong> wc, int align)
     {
         foreach (var e in list)
         {
@@ -93,7 +96,7 @@ internal static class DtWildcards
                 continue;
             }
 
-            e.RuleOut(pw, wc);
+            e.RuleOut(pw, wc, align);
         }
     }
 

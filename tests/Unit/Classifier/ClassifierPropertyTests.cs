@@ -71,13 +71,14 @@ public class ClassifierPropertyTests
     /// A classifier of the kind; trees get small leaves and a small side table so that generated
     /// rule sets exercise cuts, leaves, the side table and rebuilds, and some are partitioned forests;
     /// the conflict limit (0, 2 or 64) mixes tree-mode and conflict-mode megaflows; half rebuild in
-    /// the background.
+    /// the background; some align their wildcards to 8 bits.
     /// </summary>
     internal static IClassifier<int> New(ClassifierKind kind, int seed, IReadOnlyList<FlowField>? prefixes = null, TrieSkipMode trieSkip = TrieSkipMode.Sound) =>
         kind == ClassifierKind.Tss
             ? new TupleSpaceClassifier<int>(prefixes, trieSkip)
             : new DecisionTreeClassifier<int>(leafSize: 1 + (seed % 4), sideTableLimit: seed % 7, alwaysPartition: seed % 5 < 2,
-                conflictLimit: (seed / 7 % 3) switch { 0 => 0, 1 => 2, _ => 64 }, backgroundRebuild: seed % 2 == 0);
+                conflictLimit: (seed / 7 % 3) switch { 0 => 0, 1 => 2, _ => 64 }, backgroundRebuild: seed % 2 == 0,
+                maskAlign: seed % 11 < 3 ? 8 : 1);
 
     /// <summary>
     /// Same rule for TSS; for the tree, a rule of the reference's priority that matches the packet
