@@ -138,6 +138,47 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
         }
     }
 
+    /// <summary>
+    /// Bulk load: inserts every rule (same checks as <see cref="Insert"/>) and builds the tree once,
+    /// synchronously, instead of going through the side table rule by rule. All or nothing: on a
+    /// duplicate nothing is inserted.
+    /// </summary>
+    public void InsertRange(IEnumerable<ClassifierRule<T>> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var list = rules.ToList();
+        lock (_writeLock)
+        {
+            var added = new List<DtEntry<T>>(list.Count);
+            try
+            {
+                foreach (var rule in list)
+                {
+                    ArgumentNullException.ThrowIfNull(rule, nameof(rules));
+                    CheckIdentical(rule, null);
+                    var e = new DtEntry<T>(rule, _nextSeq++);
+                    UpdateIdentical(null, e);
+                    added.Add(e);
+                }
+            }
+            catch
+            {
+                foreach (var e in added)
+                {
+                    UpdateIdentical(e, null);
+                }
+
+                throw;
+            }
+
+            var st = _state;
+            var entries = LiveEntries(st with { Side = [.. st.Side, .. added] });
+            var (roots, stats) = DtBuilder.BuildForest(entries, _leafSize, _alwaysPartition);
+            _state = st with { Count = st.Count + added.Count };
+            PublishLocked(entries, roots, stats);
+        }
+    }
+
     /// <inheritdoc/>
     public ClassifierRule<T>? Replace(ClassifierRule<T> rule)
     {

@@ -161,4 +161,34 @@ public class DecisionTreeRebuildTests
         Assert.Equal(200, dt.Count);
         AssertAgrees(dt, reference, packets);
     }
+
+    [Fact]
+    public void Bulk_load_builds_once_and_is_all_or_nothing()
+    {
+        var rng = new Random(31);
+        var pool = RuleGen.Rules(new Scenario(31, 60, DistinctPriorities: true), rng);
+        var packets = Enumerable.Range(0, 300).Select(_ => RuleGen.PacketNear(pool, rng)).ToArray();
+        var held = new HeldBuilds();
+        var dt = new DecisionTreeClassifier<int>(leafSize: 2, sideTableLimit: 4) { RebuildRunner = held.Hold };
+        var reference = new LinearClassifier<int>();
+        dt.Insert(pool[0]);
+        reference.Insert(pool[0]);
+        dt.InsertRange(pool.Skip(1).Take(49));
+        foreach (var r in pool.Skip(1).Take(49))
+        {
+            reference.Insert(r);
+        }
+
+        Assert.Equal(0, held.Count);
+        Assert.Equal(0, dt.SideTableCount);
+        Assert.Equal(50, dt.Count);
+        AssertAgrees(dt, reference, packets);
+
+        // A batch with a rule identical to a loaded one changes nothing.
+        var dup = new ClassifierRule<int>(pool[3].Match, pool[3].Priority, -1);
+        Assert.Throws<InvalidOperationException>(() => dt.InsertRange([pool[55], dup]));
+        Assert.Equal(50, dt.Count);
+        Assert.Null(dt.FindExactly(pool[55].Match, pool[55].Priority, 0));
+        AssertAgrees(dt, reference, packets);
+    }
 }
