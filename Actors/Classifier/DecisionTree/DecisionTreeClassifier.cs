@@ -174,8 +174,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
             var st = _state;
             var entries = LiveEntries(st with { Side = [.. st.Side, .. added] });
             var (roots, stats) = DtBuilder.BuildForest(entries, _leafSize, _alwaysPartition);
-            _state = st with { Count = st.Count + added.Count };
-            PublishLocked(entries, roots, stats);
+            PublishLocked(entries, roots, stats, st.Count + added.Count);
         }
     }
 
@@ -492,9 +491,9 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
     /// Publishes a tree built from <paramref name="entries"/> (a snapshot in search order): rules
     /// removed since the snapshot are already marked dead and counted as such; rules inserted
     /// since stay in the side table. One reference write, so a lookup sees the old state or the
-    /// new one, each complete.
+    /// new one, each complete. <paramref name="count"/> is the new rule count when the same step adds rules (bulk load).
     /// </summary>
-    private void PublishLocked(DtEntry<T>[] entries, DtNode<T>[] roots, DtTreeStats stats)
+    private void PublishLocked(DtEntry<T>[] entries, DtNode<T>[] roots, DtTreeStats stats, int? count = null)
     {
         var st = _state;
         var built = new HashSet<DtEntry<T>>(entries, ReferenceEqualityComparer.Instance);
@@ -509,7 +508,7 @@ public sealed class DecisionTreeClassifier<T> : IClassifier<T>
         }
 
         _generation++;
-        Volatile.Write(ref _state, new DtState<T>(roots, entries, side, dead, st.Count, stats));
+        Volatile.Write(ref _state, new DtState<T>(roots, entries, side, dead, count ?? st.Count, stats));
     }
 
     private static DtEntry<T>[] LiveEntries(DtState<T> st)
