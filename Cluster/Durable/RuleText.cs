@@ -54,7 +54,7 @@ public static class RuleText
             return (null, error);
         }
 
-        return (Format(state.Tables.Entries().Select(e => e.Rule)), null);
+        return (Format(state.Tables.Entries(version: state.Tables.Version).Select(e => e.Rule)), null);
     }
 
     /// <summary>
