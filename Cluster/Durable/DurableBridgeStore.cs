@@ -55,6 +55,16 @@ public sealed class DurableBridgeStore
         return _store.PutAsync(ClusterKeys.Config(options.Name), ToJson(options), 0, ct);
     }
 
+    /// <summary>Defines a bridge unless it already is (the first node to start with a config file seeds etcd). True when written.</summary>
+    public async Task<bool> CreateConfigAsync(BridgeOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ClusterKeys.ValidateName(options.Name, "bridge");
+        var key = ClusterKeys.Config(options.Name);
+        var r = await _store.TxnAsync([StoreCompare.Absent(key)], [StoreOp.Put(key, ToJson(options))], null, ct).ConfigureAwait(false);
+        return r.Succeeded;
+    }
+
     /// <summary>A bridge's configuration, or null when the bridge is not defined.</summary>
     public async Task<BridgeOptions?> GetConfigAsync(string bridge, CancellationToken ct = default)
     {
