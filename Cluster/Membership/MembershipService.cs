@@ -31,6 +31,7 @@ public sealed class MembershipService : IDisposable
     private IDisposable? _watch;
     private long _ownKeyRevision;
     private TimeSpan _deadline;
+    private long _lease;
     private bool _stopped;
 
     /// <summary>Creates the service; nothing happens before <see cref="Start"/>.</summary>
@@ -65,7 +66,11 @@ public sealed class MembershipService : IDisposable
     public MemberInfo Self { get; }
 
     /// <summary>The current lease; 0 when not joined (before the first join, or fenced).</summary>
-    public long Lease { get; private set; }
+    public long Lease
+    {
+        get => Interlocked.Read(ref _lease);
+        private set => Interlocked.Exchange(ref _lease, value);
+    }
 
     /// <summary>True while this node holds a live lease it trusts (joined, not fenced).</summary>
     public bool IsJoined => Lease != 0;
@@ -255,12 +260,12 @@ public sealed class MembershipService : IDisposable
 
     private void Fence(string reason)
     {
-        if (Lease == 0)
+        // The deadline timer and the executor may both get here; only the first one fences.
+        if (Interlocked.Exchange(ref _lease, 0) == 0)
         {
             return;
         }
 
-        Lease = 0;
         _keepAliveTimer?.Cancel();
         _deadlineTimer?.Cancel();
         _log.Fenced(Self.Node, reason);

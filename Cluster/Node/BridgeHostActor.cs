@@ -44,8 +44,16 @@ public sealed class BridgeHostActor : ReceiveActor
         _settings = settings ?? new BridgeFactorySettings();
         Receive<StartBridge>(m =>
         {
-            if (_bridges.Remove(m.Options.Name, out var old))
+            if (_bridges.TryGetValue(m.Options.Name, out var old))
             {
+                if (old.Token == m.Token)
+                {
+                    // A retried activation under the same claim: the bridge is already there.
+                    Sender.Tell(old.Ref);
+                    return;
+                }
+
+                _bridges.Remove(m.Options.Name);
                 Context.Stop(old.Ref);
             }
 

@@ -164,6 +164,11 @@ public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelpe
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < timeout)
         {
+            if (_nodes.Values.FirstOrDefault(n => n.HasExited) is { } exited)
+            {
+                Assert.Fail($"{what}: node {exited.Name} exited:\n{string.Join("\n", exited.Lines.TakeLast(20))}");
+            }
+
             if (await condition())
             {
                 output.WriteLine($"{what}: {sw.ElapsedMilliseconds} ms");

@@ -28,6 +28,14 @@ public sealed class NodeProcess : IDisposable
         }
 
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        // The node reads VSWARM_* variables as configuration keys (test.sh sets VSWARM_TEST_TIMEFACTOR):
+        // the test's config file is the whole configuration.
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("VSWARM_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            psi.Environment.Remove(key);
+        }
+
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         _process.OutputDataReceived += (_, e) => Add(e.Data);
         _process.ErrorDataReceived += (_, e) => Add(e.Data);
