@@ -114,12 +114,16 @@ public sealed class DurableFailoverTests : IAsyncLifetime
         await AdvanceUntil(() => owner.Host.StatsAsync("br0").GetAwaiter().GetResult()?.Packets > 0, TimeSpan.FromSeconds(2));
 
         var oldToken = owner.Host.Bridges["br0"].Token;
+        var witness = _nodes.First(n => n.Key != owner.Name).Value.System;
+        var removed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var subscription = witness.EventStream.Subscribe<VSwarm.Cluster.Membership.MemberRemoved>(e => removed.Add(e.Node));
         await Crash(owner.Name);
         await AdvanceUntil(() => Owner("br0") is not null, TimeSpan.FromSeconds(6));
         var heir = Owner("br0")!;
         Assert.NotEqual(owner.Name, heir.Name);
         Assert.True(heir.Host.Bridges["br0"].Token > oldToken);
         Assert.Equal(committed, DumpText((await heir.Host.DumpFlowsAsync("br0"))!));
+        Assert.Contains(owner.Name, removed);
         Assert.Contains(_store.Snapshot(ClusterKeys.Status), kv => kv.Key == ClusterKeys.BridgeStatus(heir.Name, "br1") || kv.Key.StartsWith(ClusterKeys.Status + heir.Name, StringComparison.Ordinal));
     }
 }
