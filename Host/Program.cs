@@ -11,5 +11,8 @@ var root = new RootCommand("VSwarm: an actor-based, distributed model of the Ope
     TraceCommand.Create(),
     SimulateCommand.Create(),
     SflowDecodeCommand.Create(),
+    NodeCommand.Create(),
+    ClusterCommand.Create(),
+    OfctlCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -167,6 +167,11 @@ public static partial class VSwarmConfiguration
         }
 
         Check(n.LeaseTtlMs is >= 1000 and <= 3_600_000, "node:leaseTtlMs", $"must be 1000..3600000 (got {n.LeaseTtlMs})");
+        Check(n.KeepAliveMs >= 0 && (n.KeepAliveMs == 0 || n.KeepAliveMs < n.LeaseTtlMs), "node:keepAliveMs", $"must be 0 (TTL/3) or below leaseTtlMs (got {n.KeepAliveMs})");
+        var keepAlive = n.KeepAliveMs == 0 ? n.LeaseTtlMs / 3 : n.KeepAliveMs;
+        Check(n.FenceMarginMs > 0 && n.FenceMarginMs < n.LeaseTtlMs - keepAlive, "node:fenceMarginMs", $"must be > 0 and below leaseTtlMs - keepalive ({n.LeaseTtlMs - keepAlive}) (got {n.FenceMarginMs})");
+        Check(n.StatusIntervalMs >= 100, "node:statusIntervalMs", $"must be >= 100 (got {n.StatusIntervalMs})");
+        Check(n.TrafficPacketsPerTick is >= 0 and <= 4096, "node:trafficPacketsPerTick", $"must be 0..4096 (got {n.TrafficPacketsPerTick})");
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var bi = 0; bi < options.Bridges.Count; bi++)

@@ -34,6 +34,21 @@ public sealed class NodeOptions
     /// <summary>Membership lease TTL in ms (VSwarm: 3 s, so a dead node is noticed within seconds).</summary>
     public int LeaseTtlMs { get; set; } = 3000;
 
+    /// <summary>Lease keepalive period in ms; 0 = TTL/3 (VSwarm: as etcd's own clients renew at TTL/3).</summary>
+    public int KeepAliveMs { get; set; }
+
+    /// <summary>
+    /// Self-fencing margin in ms: a node stops its bridges this long before its lease could expire
+    /// in etcd, counted from the send time of its last successful keepalive. Default 500 (VSwarm).
+    /// </summary>
+    public int FenceMarginMs { get; set; } = 500;
+
+    /// <summary>How often an owner publishes its bridges' counters to etcd, in ms. Default 1000 (VSwarm).</summary>
+    public int StatusIntervalMs { get; set; } = 1000;
+
+    /// <summary>Packets per 100 ms a node generates into each bridge it runs (0 = none). Default 32 (VSwarm).</summary>
+    public int TrafficPacketsPerTick { get; set; } = 32;
+
     /// <summary>The endpoints to use (the default when none are configured).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> EffectiveEtcdEndpoints => EtcdEndpoints.Count > 0 ? EtcdEndpoints : [DefaultEtcdEndpoint];

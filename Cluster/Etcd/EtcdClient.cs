@@ -358,6 +358,7 @@ public sealed class EtcdClient : IDisposable
     {
         "CREATE" => new CompareDto { Key = Encoding.UTF8.GetBytes(c.Key), Target = "CREATE", CreateRevision = c.Revision },
         "MOD" => new CompareDto { Key = Encoding.UTF8.GetBytes(c.Key), Target = "MOD", ModRevision = c.Revision },
+        "VALUE" => new CompareDto { Key = Encoding.UTF8.GetBytes(c.Key), Target = "VALUE", Value = c.Value ?? [] },
         _ => throw new ArgumentException($"unsupported compare target {c.Target}", nameof(c)),
     };
 

@@ -73,6 +73,7 @@ internal sealed class CompareDto
     [JsonPropertyName("target")] public string Target { get; set; } = "MOD";
     [JsonPropertyName("create_revision")] public long? CreateRevision { get; set; }
     [JsonPropertyName("mod_revision")] public long? ModRevision { get; set; }
+    [JsonPropertyName("value")] public byte[]? Value { get; set; }
 }
 
 internal sealed class RequestOpDto

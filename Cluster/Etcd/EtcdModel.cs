@@ -37,8 +37,11 @@ public enum EtcdEventType
 public sealed record EtcdWatchEvent(EtcdEventType Type, string Key, byte[] Value, long ModRevision);
 
 /// <summary>A transaction guard.</summary>
-public sealed record EtcdCompare(string Key, string Target, long Revision)
+public sealed record EtcdCompare(string Key, string Target, long Revision, byte[]? Value = null)
 {
+    /// <summary>True when the key holds exactly <paramref name="value"/>.</summary>
+    public static EtcdCompare ValueIs(string key, byte[] value) => new(key, "VALUE", 0, value);
+
     /// <summary>True when the key does not exist (create-if-absent).</summary>
     public static EtcdCompare Absent(string key) => new(key, "CREATE", 0);
 
