@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -54,8 +55,16 @@ public sealed record SflowSamplerStats(uint SourceClass, uint SourceIndex, uint 
 /// <summary>Asks an agent for its samplers' counters and what it sent; it answers <see cref="SflowAgentStats"/>.</summary>
 public sealed record GetSflowAgentStats
 {
-    /// <summary>The instance.</summary>
+    /// <summary>The instance (no flush).</summary>
     public static GetSflowAgentStats Instance { get; } = new();
+
+    /// <summary>
+    /// The last question of a run (e.g. the end of a simulation): the agent stops its 1-s tick (no
+    /// more polls or timed sends) and sends what its receiver holds before answering, so that the
+    /// answer counts every datagram and sample the collectors get. The samples the samplers built
+    /// before they answered are packed and sent first.
+    /// </summary>
+    public bool Final { get; init; }
 }
 
 /// <summary>An agent's counters: each sampler by its child name, datagrams and samples sent.</summary>
@@ -156,12 +165,27 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         });
         Receive<SflowTick>(_ => OnTick());
         Receive<SflowUpcallsLost>(OnLost);
-        ReceiveAsync<GetSflowAgentStats>(async _ =>
+        ReceiveAsync<GetSflowAgentStats>(async m =>
         {
             var replyTo = Sender;
             var children = Context.GetChildren().ToArray();
             var stats = await Task.WhenAll(children.Select(c => c.Ask<SflowSamplerStats>(GetSflowSamplerStats.Instance, TimeSpan.FromSeconds(5))));
-            replyTo.Tell(new SflowAgentStats([.. children.Select((c, i) => (c.Path.Name, stats[i]))], Datagrams, Samples, Rejected, CounterSamples, Collisions, Refused));
+            var samplers = children.Select((c, i) => (c.Path.Name, stats[i])).ToImmutableArray();
+            if (m.Final)
+            {
+                Timers.CancelAll();
+                // After the samples the samplers told before answering, which are queued behind this message.
+                Self.Tell(new FlushThenReply(replyTo, samplers));
+            }
+            else
+            {
+                replyTo.Tell(Stats(samplers));
+            }
+        });
+        Receive<FlushThenReply>(m =>
+        {
+            _receiver.Tick();
+            m.ReplyTo.Tell(Stats(m.Samplers));
         });
     }
 
@@ -248,6 +272,9 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         _receiver?.Tick();
         _sender?.Dispose();
     }
+
+    private SflowAgentStats Stats(ImmutableArray<(string Name, SflowSamplerStats Stats)> samplers) =>
+        new(samplers, Datagrams, Samples, Rejected, CounterSamples, Collisions, Refused);
 
     private static int StableSeed(string text)
     {
@@ -388,6 +415,8 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         _flowSamplers[ruleCookie] = child;
         return child;
     }
+
+    private sealed record FlushThenReply(IActorRef ReplyTo, ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers);
 
     private sealed record SflowTick
     {

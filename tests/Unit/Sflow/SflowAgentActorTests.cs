@@ -239,4 +239,23 @@ public sealed class SflowAgentActorTests : TestKit.TestKit
             Assert.DoesNotContain(stats.Samplers, x => x.Name.StartsWith("flow-", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public void A_final_stats_question_sends_what_the_receiver_holds_first_and_stops_the_tick()
+    {
+        var (agent, collector) = StartAgent();
+        using (collector)
+        {
+            agent.Tell(Upcall(60, 1, 1003));
+            agent.Tell(Upcall(60, 1, 1003));
+            agent.Tell(new GetSflowAgentStats { Final = true }, TestActor);
+            var sent = ExpectMsg<SflowDatagramSent>(); // before the answer
+            Assert.Equal(2, SflowDecoder.Decode(sent.Bytes).Samples.Count);
+            var stats = ExpectMsg<SflowAgentStats>();
+            Assert.Equal((1L, 2L), (stats.Datagrams, stats.Samples));
+            agent.Tell(Upcall(60, 1, 1003));
+            AdvanceTime(TimeSpan.FromSeconds(3));
+            ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // no tick any more
+        }
+    }
 }
