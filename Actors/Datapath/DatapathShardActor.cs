@@ -16,7 +16,8 @@ namespace VSwarm.Actors.Datapath;
 /// flow hash, <see cref="BridgeRuntime.HandlerOf"/>), as <see cref="UpcallsIn"/> to the handler
 /// group with <see cref="ToMember"/>; ACTION upcalls (sFlow, userspace) go to the bridge's
 /// <c>sflow</c> child when sFlow is on (VSwarm's agent, or the one plugged through <see cref="BridgeFactorySettings.Sflow"/>), else are counted (<see cref="BridgeRuntime.Unrouted"/>).
-/// What the queue could not take is counted lost by the shard (n_lost).</para>
+/// What the queue could not take is counted lost by the shard (n_lost); lost sFlow upcalls are
+/// also reported to the agent (<see cref="Sflow.SflowUpcallsLost"/>) so each sampler counts them in its drops.</para>
 /// <para>Answers dpif messages from anyone: single put/del/get/execute → <see cref="DpifReply"/>,
 /// dump request → <see cref="DpifFlowDumpBatch"/>, <see cref="DpifBatch"/> →
 /// <see cref="DpifBatchReply"/>; <see cref="DumpShardFlows"/> → <see cref="ShardFlows"/>.</para>
@@ -33,6 +34,7 @@ public sealed class DatapathShardActor : ReceiveActor, IWithTimers
     private readonly DatapathShard _shard;
     private readonly Outputs _out;
     private readonly ActorSelection? _sflow;
+    private readonly Dictionary<(ulong, Messages.Cookies.SflowCookieFlags, uint), long> _lostSflow = [];
     private long _received;
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
@@ -58,6 +60,17 @@ public sealed class DatapathShardActor : ReceiveActor, IWithTimers
             _out = new Outputs([.. o.Links.Select(l => (uint)l.Ofport)]),
             () => (uint)rng.NextInt64(0, 1L << 32));
         _sflow = o.Sflow.Enabled && BridgeFactory.Components(runtime).Sflow is not null ? Context.ActorSelection(ctx.Bridge.Path.ToString() + "/sflow") : null;
+        if (_sflow is not null)
+        {
+            _shard.Upcalls.Dropped = u =>
+            {
+                if (u.Type == DpifUpcallType.Action && u.Cookie is Messages.Cookies.SflowCookie c)
+                {
+                    var k = (c.RuleCookie, c.Flags, c.SamplingRate);
+                    _lostSflow[k] = _lostSflow.GetValueOrDefault(k) + 1;
+                }
+            };
+        }
 
         Receive<PacketsIn>(OnPackets);
         Receive<DpifBatch>(OnBatch);
@@ -161,6 +174,12 @@ public sealed class DatapathShardActor : ReceiveActor, IWithTimers
 
     private void DrainUpcalls()
     {
+        if (_lostSflow.Count > 0)
+        {
+            _sflow?.Tell(new Sflow.SflowUpcallsLost([.. _lostSflow.Select(kv => (kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Value))]), Self);
+            _lostSflow.Clear();
+        }
+
         if (_shard.Upcalls.Count == 0)
         {
             return;

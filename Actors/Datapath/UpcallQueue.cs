@@ -27,6 +27,9 @@ public sealed class UpcallQueue
     /// <summary>Upcalls dropped because the queue was full.</summary>
     public long Lost { get; private set; }
 
+    /// <summary>Told each upcall the queue drops (e.g. to attribute lost sFlow samples to their sampler).</summary>
+    public Action<DpifUpcall>? Dropped { get; set; }
+
     /// <summary>Upcalls accepted so far.</summary>
     public long Enqueued { get; private set; }
 
@@ -37,6 +40,7 @@ public sealed class UpcallQueue
         if (_queue.Count >= Capacity)
         {
             Lost++;
+            Dropped?.Invoke(upcall);
             return false;
         }
 

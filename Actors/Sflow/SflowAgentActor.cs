@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -54,8 +55,16 @@ public sealed record SflowSamplerStats(uint SourceClass, uint SourceIndex, uint 
 /// <summary>Asks an agent for its samplers' counters and what it sent; it answers <see cref="SflowAgentStats"/>.</summary>
 public sealed record GetSflowAgentStats
 {
-    /// <summary>The instance.</summary>
+    /// <summary>The instance (no flush).</summary>
     public static GetSflowAgentStats Instance { get; } = new();
+
+    /// <summary>
+    /// The last question of a run (e.g. the end of a simulation): the agent stops its 1-s tick (no
+    /// more polls or timed sends) and sends what its receiver holds before answering, so that the
+    /// answer counts every datagram and sample the collectors get. The samples the samplers built
+    /// before they answered are packed and sent first.
+    /// </summary>
+    public bool Final { get; init; }
 }
 
 /// <summary>An agent's counters: each sampler by its child name, datagrams and samples sent.</summary>
@@ -64,8 +73,23 @@ public sealed record GetSflowAgentStats
 /// <param name="Samples">Flow samples packed into datagrams.</param>
 /// <param name="Rejected">Samples the receiver rejected (too large).</param>
 /// <param name="CounterSamples">Counter samples packed into datagrams.</param>
+/// <param name="Collisions">Per-flow cookies refused because their source index collides (<see cref="SflowFlowSamplerIndex"/>).</param>
+/// <param name="Refused">Sample upcalls of refused cookies, dropped.</param>
 public sealed record SflowAgentStats(
-    System.Collections.Immutable.ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers, long Datagrams, long Samples, long Rejected, long CounterSamples = 0);
+    System.Collections.Immutable.ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers, long Datagrams, long Samples, long Rejected, long CounterSamples = 0,
+    long Collisions = 0, long Refused = 0);
+
+/// <summary>
+/// Told by a datapath shard to its bridge's agent: sFlow ACTION upcalls that its bounded upcall
+/// queue dropped since the last report (the kernel's n_lost, attributed to the sampler each
+/// upcall's cookie names), so that sampler's <c>drops</c> counts them.
+/// </summary>
+/// <param name="Lost">Lost upcalls by (rule cookie, cookie flags, cookie rate).</param>
+public sealed record SflowUpcallsLost(System.Collections.Immutable.ImmutableArray<(ulong RuleCookie, SflowCookieFlags Flags, uint Rate, long Count)> Lost);
+
+/// <summary>Tells a sampler actor that <paramref name="Count"/> of its samples were lost on the way.</summary>
+/// <param name="Count">How many.</param>
+public sealed record SflowSamplesLost(long Count);
 
 /// <summary>A sampled packet handed by the agent to one of its samplers.</summary>
 /// <param name="Packet">The packet.</param>
@@ -91,6 +115,13 @@ public sealed record SflowSampleTaken(SflowFlowSample Sample);
 /// Every port with an ifindex has a counter poller (<see cref="SflowPoller"/>, source
 /// <c>0:ifIndex</c>) ticked once a second before the receiver flushes, so counter samples share
 /// the datagrams of the flow samples.
+/// <para>Per-flow samplers (data source <c>0:fold24(cookie)</c>, <see cref="SflowFlowSamplerIndex"/>)
+/// take their rate from the matching selector, or from the cookie for OpenFlow <c>sample(…)</c>
+/// actions (<see cref="SflowCookieFlags.OfSample"/>); their sample_pool is the packets of the
+/// rules with that cookie as revalidators pushed datapath stats into them, and their drops count
+/// the sample upcalls the shards' bounded queues lost (<see cref="SflowUpcallsLost"/>). A cookie
+/// whose index collides with a port's ifIndex or another cookie's is refused: logged, counted
+/// (<see cref="SflowAgentStats.Collisions"/>) and its samples dropped.</para>
 /// Not yet: bridge-level counters, receiver timeout/ownership.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "An actor's resources are released in PostStop, not by Dispose.")]
@@ -116,7 +147,9 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         _ctx = ctx;
         _options = ctx.Options.Sflow;
         _settings = settings;
-        _flowIndex = new SflowFlowSamplerIndex(settings.PerFlowSourceClass);
+        _flowIndex = new SflowFlowSamplerIndex(
+            settings.PerFlowSourceClass,
+            settings.PerFlowSourceClass == 0 ? ctx.State.Ports.Snapshot().Where(p => p.Ifindex > 0).Select(p => (uint)p.Ifindex) : null);
 
         Receive<DpifUpcall>(OnUpcall);
         Receive<SflowSampleTaken>(m =>
@@ -131,12 +164,28 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
             }
         });
         Receive<SflowTick>(_ => OnTick());
-        ReceiveAsync<GetSflowAgentStats>(async _ =>
+        Receive<SflowUpcallsLost>(OnLost);
+        ReceiveAsync<GetSflowAgentStats>(async m =>
         {
             var replyTo = Sender;
             var children = Context.GetChildren().ToArray();
             var stats = await Task.WhenAll(children.Select(c => c.Ask<SflowSamplerStats>(GetSflowSamplerStats.Instance, TimeSpan.FromSeconds(5))));
-            replyTo.Tell(new SflowAgentStats([.. children.Select((c, i) => (c.Path.Name, stats[i]))], Datagrams, Samples, Rejected, CounterSamples));
+            var samplers = children.Select((c, i) => (c.Path.Name, stats[i])).ToImmutableArray();
+            if (m.Final)
+            {
+                Timers.CancelAll();
+                // After the samples the samplers told before answering, which are queued behind this message.
+                Self.Tell(new FlushThenReply(replyTo, samplers));
+            }
+            else
+            {
+                replyTo.Tell(Stats(samplers));
+            }
+        });
+        Receive<FlushThenReply>(m =>
+        {
+            _receiver.Tick();
+            m.ReplyTo.Tell(Stats(m.Samplers));
         });
     }
 
@@ -160,6 +209,12 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
 
     /// <summary>Samples the receiver rejected (too large).</summary>
     public long Rejected { get; private set; }
+
+    /// <summary>Per-flow cookies refused for an index collision.</summary>
+    public long Collisions { get; private set; }
+
+    /// <summary>Sample upcalls of refused cookies (dropped).</summary>
+    public long Refused { get; private set; }
 
     /// <summary>The child name of a per-flow sampler.</summary>
     /// <param name="cookie">The rule cookie.</param>
@@ -194,6 +249,14 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         });
         var bridge = SflowSampler.ForBridge(_settings.SubAgentId, (uint)Math.Max(0, _options.Sampling), _options.Header);
         _bridgeSampler = Context.ActorOf(SflowSamplerActor.Props(bridge), "sampler-bridge");
+        foreach (var exact in _options.Flows.Where(f => f.MaskValue == ulong.MaxValue))
+        {
+            // Exact selectors are known now: report their collisions at start, not at first sample.
+            if (TryRegister(exact.CookieValue) is null)
+            {
+                _flowSamplers[exact.CookieValue] = ActorRefs.Nobody;
+            }
+        }
         var random = new Random(_settings.PollingSeed ?? StableSeed(_ctx.Options.Name));
         foreach (var port in _ctx.State.Ports.Snapshot().Where(p => p.Ifindex > 0 && p.Ifindex < 1 << 24))
         {
@@ -209,6 +272,9 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
         _receiver?.Tick();
         _sender?.Dispose();
     }
+
+    private SflowAgentStats Stats(ImmutableArray<(string Name, SflowSamplerStats Stats)> samplers) =>
+        new(samplers, Datagrams, Samples, Rejected, CounterSamples, Collisions, Refused);
 
     private static int StableSeed(string text)
     {
@@ -255,43 +321,102 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
             ? BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(14))
             : (ushort)0;
         var request = new SflowSampleRequest(packet, inIfIndex, c.Output, inTci, c.VlanTci);
-        SamplerFor(c).Tell(request, Self);
+        var sampler = SamplerFor(c.RuleCookie, c.Flags, c.SamplingRate);
+        if (sampler.Equals(ActorRefs.Nobody))
+        {
+            Refused++;
+            return;
+        }
+
+        sampler.Tell(request, Self);
     }
 
-    private IActorRef SamplerFor(SflowCookie c)
+    private void OnLost(SflowUpcallsLost m)
     {
-        // Translation puts both the bridge's action (no flag) and, for selected rules, a per-flow
-        // action (PerFlow flag) on a flow: each upcall goes to the sampler its action stands for.
-        if ((c.Flags & SflowCookieFlags.PerFlow) == 0)
+        foreach (var (cookie, flags, rate, count) in m.Lost)
+        {
+            var sampler = SamplerFor(cookie, flags, rate);
+            if (!sampler.Equals(ActorRefs.Nobody))
+            {
+                sampler.Tell(new SflowSamplesLost(count), Self);
+            }
+        }
+    }
+
+    private uint? TryRegister(ulong cookie)
+    {
+        try
+        {
+            return _flowIndex.Register(cookie);
+        }
+        catch (SflowIndexCollisionException e)
+        {
+            Collisions++;
+            Context.GetLogger().Warning(e.Message + "; its per-flow samples are dropped");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Σ n_packets of the rules with <paramref name="cookie"/> (what revalidators pushed from the
+    /// datapath flows), the rule set re-read only when the tables' version changes.
+    /// </summary>
+    private Func<long> RulePackets(ulong cookie)
+    {
+        var tables = _ctx.State.Tables;
+        var version = ulong.MaxValue;
+        Tables.FlowEntry[] rules = [];
+        return () =>
+        {
+            var v = tables.Version;
+            if (v != version)
+            {
+                rules = [.. tables.Entries().Where(e => e.Rule.Cookie == cookie)];
+                version = v;
+            }
+
+            long sum = 0;
+            foreach (var r in rules)
+            {
+                sum += r.Packets;
+            }
+
+            return sum;
+        };
+    }
+
+    private IActorRef SamplerFor(ulong ruleCookie, SflowCookieFlags flags, uint cookieRate)
+    {
+        // Translation puts both the bridge's action (no flag) and, for selected rules or OpenFlow
+        // sample actions, a per-flow action (PerFlow flag) on a flow: each upcall goes to the
+        // sampler its action stands for.
+        if ((flags & SflowCookieFlags.PerFlow) == 0)
         {
             return _bridgeSampler;
         }
 
-        var selector = _options.Flows.FirstOrDefault(s => (c.RuleCookie & s.MaskValue) == s.CookieValue);
-
-        if (_flowSamplers.TryGetValue(c.RuleCookie, out var known))
+        if (_flowSamplers.TryGetValue(ruleCookie, out var known))
         {
             return known;
         }
 
-        uint index;
-        try
+        if (TryRegister(ruleCookie) is not { } index)
         {
-            index = _flowIndex.Register(c.RuleCookie);
-        }
-        catch (SflowIndexCollisionException e)
-        {
-            Context.GetLogger().Warning(e.Message + "; sampling it with the bridge sampler");
-            _flowSamplers[c.RuleCookie] = _bridgeSampler;
-            return _bridgeSampler;
+            _flowSamplers[ruleCookie] = ActorRefs.Nobody;
+            return ActorRefs.Nobody;
         }
 
-        var rate = (uint)Math.Max(0, selector?.Sampling ?? _options.Sampling);
+        var selector = _options.Flows.FirstOrDefault(s => (ruleCookie & s.MaskValue) == s.CookieValue);
+        var rate = (flags & SflowCookieFlags.OfSample) != 0 && cookieRate != 0
+            ? cookieRate
+            : (uint)Math.Max(0, selector?.Sampling ?? _options.Sampling);
         var sampler = new SflowSampler(_flowIndex.SourceClass, index, rate, _options.Header);
-        var child = Context.ActorOf(SflowSamplerActor.Props(sampler), FlowSamplerName(c.RuleCookie));
-        _flowSamplers[c.RuleCookie] = child;
+        var child = Context.ActorOf(SflowSamplerActor.Props(sampler, RulePackets(ruleCookie)), FlowSamplerName(ruleCookie));
+        _flowSamplers[ruleCookie] = child;
         return child;
     }
+
+    private sealed record FlushThenReply(IActorRef ReplyTo, ImmutableArray<(string Name, SflowSamplerStats Stats)> Samplers);
 
     private sealed record SflowTick
     {
@@ -302,15 +427,17 @@ public sealed class SflowAgentActor : ReceiveActor, IWithTimers
 /// <summary>
 /// One sampler (<c>sampler-bridge</c> or <c>flow-&lt;cookie&gt;</c>): owns an
 /// <see cref="SflowSampler"/>, turns each <see cref="SflowSampleRequest"/> into a flow sample
-/// told back to the sender as <see cref="SflowSampleTaken"/>, and answers
-/// <see cref="GetSflowSamplerStats"/>. A restart starts a fresh sampler (sequence and pool reset
-/// together, as the spec requires).
+/// told back to the sender as <see cref="SflowSampleTaken"/>, counts <see cref="SflowSamplesLost"/>
+/// in its drops, and answers <see cref="GetSflowSamplerStats"/>. A restart starts a fresh sampler
+/// (sequence and pool reset together, as the spec requires). A per-flow sampler reads its flow's
+/// packet count at each sample (sample_pool = every packet the flow saw).
 /// </summary>
 public sealed class SflowSamplerActor : ReceiveActor
 {
     /// <summary>Creates the actor.</summary>
     /// <param name="template">The sampler's configuration (a fresh copy is used).</param>
-    public SflowSamplerActor(SflowSampler template)
+    /// <param name="seenPackets">Packets the sampled flow saw so far, or null for OVS's pool estimate.</param>
+    public SflowSamplerActor(SflowSampler template, Func<long>? seenPackets = null)
     {
         ArgumentNullException.ThrowIfNull(template);
         var sampler = new SflowSampler(template.SourceClass, template.SourceIndex, template.SamplingRate, template.HeaderBytes);
@@ -318,15 +445,17 @@ public sealed class SflowSamplerActor : ReceiveActor
         {
             if (sampler.Enabled)
             {
-                Sender.Tell(new SflowSampleTaken(sampler.Sample(r.Packet, r.InputIfIndex, r.OutputWord, r.InputTci, r.OutputTci)), Self);
+                Sender.Tell(new SflowSampleTaken(sampler.Sample(r.Packet, r.InputIfIndex, r.OutputWord, r.InputTci, r.OutputTci, seenPackets?.Invoke())), Self);
             }
         });
+        Receive<SflowSamplesLost>(m => sampler.CountDrop((uint)Math.Clamp(m.Count, 0, uint.MaxValue)));
         Receive<GetSflowSamplerStats>(_ => Sender.Tell(new SflowSamplerStats(
             sampler.SourceClass, sampler.SourceIndex, sampler.SamplingRate, sampler.SequenceNumber, sampler.SamplePool, sampler.Drops)));
     }
 
     /// <summary>The Props of a sampler actor.</summary>
     /// <param name="sampler">Configuration.</param>
+    /// <param name="seenPackets">Packets the sampled flow saw so far (per-flow samplers), or null.</param>
     /// <returns>Props.</returns>
-    public static Props Props(SflowSampler sampler) => Runtime.Props.Create(() => new SflowSamplerActor(sampler));
+    public static Props Props(SflowSampler sampler, Func<long>? seenPackets = null) => Runtime.Props.Create(() => new SflowSamplerActor(sampler, seenPackets));
 }

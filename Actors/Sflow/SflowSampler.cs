@@ -50,11 +50,17 @@ public sealed class SflowSampler
     /// <summary>Flow-sample sequence number of the last sample (0 before the first).</summary>
     public uint SequenceNumber { get; private set; }
 
-    /// <summary>sample_pool: rate added at each sample (OVS's estimate), wraps at 2^32.</summary>
-    public uint SamplePool { get; private set; }
+    /// <summary>
+    /// sample_pool, wrapping at 2^32: for the bridge sampler the rate added at each sample (OVS's
+    /// estimate); for a per-flow sampler given the flow's packet count (<see cref="Sample"/>'s
+    /// <c>seenPackets</c>), every packet the flow saw.
+    /// </summary>
+    public uint SamplePool => (uint)_pool;
 
-    /// <summary>Samples lost for lack of resources (e.g. rejected by the receiver).</summary>
+    /// <summary>Samples lost for lack of resources (sample upcalls lost on the way, samples the receiver rejected).</summary>
     public uint Drops { get; private set; }
+
+    private long _pool;
 
     /// <summary>True when sampling is enabled (rate ≠ 0).</summary>
     public bool Enabled => SamplingRate != 0;
@@ -73,8 +79,11 @@ public sealed class SflowSampler
     /// <param name="outputWord">Compact output word from the sFlow cookie (ifIndex, 0x80000000|n, 0x40000000|reason).</param>
     /// <param name="inputTci">802.1Q TCI of the received packet (0 if untagged).</param>
     /// <param name="outputTci">TCI of the packet as output (the cookie's vlan_tci).</param>
+    /// <param name="seenPackets">Packets the sampled flow saw so far (its rules' datapath stats as
+    /// revalidators pushed them), or null for OVS's estimate. The pool becomes the larger of that
+    /// count and the previous pool + 1 (the sampled packet itself was seen), so it never goes back.</param>
     /// <returns>The compact flow sample.</returns>
-    public SflowFlowSample Sample(ReadOnlySpan<byte> packet, uint inputIfIndex, uint outputWord, ushort inputTci = 0, ushort outputTci = 0)
+    public SflowFlowSample Sample(ReadOnlySpan<byte> packet, uint inputIfIndex, uint outputWord, ushort inputTci = 0, ushort outputTci = 0, long? seenPackets = null)
     {
         if (!Enabled)
         {
@@ -82,7 +91,7 @@ public sealed class SflowSampler
         }
 
         SequenceNumber++;
-        SamplePool += SamplingRate;
+        _pool = seenPackets is { } seen ? Math.Max(_pool + 1, seen) : _pool + SamplingRate;
         var header = packet[..Math.Min(packet.Length, HeaderBytes)].ToArray();
         return new SflowFlowSample(
             SequenceNumber, SourceClass, SourceIndex, SamplingRate, SamplePool, Drops,
@@ -93,30 +102,40 @@ public sealed class SflowSampler
             ]);
     }
 
-    /// <summary>Counts a sample that was lost (reported in later samples' drops).</summary>
-    public void CountDrop() => Drops++;
+    /// <summary>Counts samples that were lost (reported in later samples' drops; wraps at 2^32).</summary>
+    /// <param name="count">How many.</param>
+    public void CountDrop(uint count = 1) => Drops = unchecked(Drops + count);
 }
 
 /// <summary>
-/// Per-flow sampler indexes (VSwarm extension, sflow-brief §6.1): each selected rule cookie gets
-/// its own data source <c>class:index</c>, with index a 24-bit fold of the cookie (XOR of its
-/// three 24-bit slices, 0 replaced by 1) so the agent stays in compact form. Two cookies folding
-/// to the same index are a collision: <see cref="Register"/> refuses the second one with
-/// <see cref="SflowIndexCollisionException"/> rather than silently merging two data sources.
+/// Per-flow sampler data sources (issue 6, sflow-brief §6.1): each sampled rule cookie is a data
+/// source of its own, <c>0:index</c> with index a 24-bit fold of the cookie (XOR of its three
+/// 24-bit slices, 0 replaced by 1), so the agent stays in compact form. Class 0 is the ifIndex
+/// class the per-port counter pollers also use, so an index can collide with a port's ifIndex as
+/// well as with another cookie's fold: <see cref="Register"/> refuses both with
+/// <see cref="SflowIndexCollisionException"/> (the agent logs it, counts it and drops that
+/// cookie's samples) rather than silently merging two data sources in a collector.
 /// </summary>
-/// <param name="sourceClass">Data source class of per-flow samplers (default 3, "logical entity":
-/// class 0 would share the ifIndex space of the per-port pollers, which sflow-brief §6.1 warns
-/// against; class 2 is the bridge sampler's).</param>
-public sealed class SflowFlowSamplerIndex(uint sourceClass = SflowFlowSamplerIndex.DefaultSourceClass)
+public sealed class SflowFlowSamplerIndex
 {
-    /// <summary>Default class of per-flow samplers.</summary>
-    public const uint DefaultSourceClass = 3;
+    /// <summary>Default class of per-flow samplers: 0, as the issue asks.</summary>
+    public const uint DefaultSourceClass = 0;
 
     private readonly Dictionary<uint, ulong> byIndex = [];
     private readonly Dictionary<ulong, uint> byCookie = [];
+    private readonly HashSet<uint> reserved;
+
+    /// <summary>Creates an index.</summary>
+    /// <param name="sourceClass">Data source class of per-flow samplers.</param>
+    /// <param name="reservedIndexes">Indexes other data sources of that class already use (class 0: the ports' ifIndexes).</param>
+    public SflowFlowSamplerIndex(uint sourceClass = DefaultSourceClass, IEnumerable<uint>? reservedIndexes = null)
+    {
+        SourceClass = sourceClass;
+        reserved = [.. reservedIndexes ?? []];
+    }
 
     /// <summary>Class of per-flow data sources.</summary>
-    public uint SourceClass { get; } = sourceClass;
+    public uint SourceClass { get; }
 
     /// <summary>The 24-bit index a cookie folds to.</summary>
     /// <param name="cookie">The rule cookie.</param>
@@ -130,7 +149,7 @@ public sealed class SflowFlowSamplerIndex(uint sourceClass = SflowFlowSamplerInd
     /// <summary>Registers a cookie and returns its index (idempotent).</summary>
     /// <param name="cookie">The rule cookie.</param>
     /// <returns>The index.</returns>
-    /// <exception cref="SflowIndexCollisionException">Another cookie already has that index.</exception>
+    /// <exception cref="SflowIndexCollisionException">A port or another cookie already has that index.</exception>
     public uint Register(ulong cookie)
     {
         if (byCookie.TryGetValue(cookie, out var known))
@@ -139,6 +158,11 @@ public sealed class SflowFlowSamplerIndex(uint sourceClass = SflowFlowSamplerInd
         }
 
         var index = Fold(cookie);
+        if (reserved.Contains(index))
+        {
+            throw new SflowIndexCollisionException(cookie, null, index);
+        }
+
         if (byIndex.TryGetValue(index, out var other))
         {
             throw new SflowIndexCollisionException(cookie, other, index);
@@ -156,7 +180,7 @@ public sealed class SflowFlowSamplerIndex(uint sourceClass = SflowFlowSamplerInd
     public bool TryGetIndex(ulong cookie, out uint index) => byCookie.TryGetValue(cookie, out index);
 }
 
-/// <summary>Two rule cookies fold to the same per-flow sampler index.</summary>
+/// <summary>A rule cookie folds to a per-flow sampler index that a port's ifIndex or another cookie already uses.</summary>
 public sealed class SflowIndexCollisionException : Exception
 {
     /// <summary>Initializes a new instance.</summary>
@@ -181,10 +205,12 @@ public sealed class SflowIndexCollisionException : Exception
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="cookie">The cookie being registered.</param>
-    /// <param name="existing">The cookie that holds the index.</param>
+    /// <param name="existing">The cookie that holds the index, or null when it is a port's ifIndex.</param>
     /// <param name="index">The index.</param>
-    public SflowIndexCollisionException(ulong cookie, ulong existing, uint index)
-        : base($"per-flow sFlow sampler index collision: cookie 0x{cookie:x} and cookie 0x{existing:x} both fold to index {index}")
+    public SflowIndexCollisionException(ulong cookie, ulong? existing, uint index)
+        : base(existing is { } e
+            ? $"per-flow sFlow sampler index collision: cookie 0x{cookie:x} and cookie 0x{e:x} both fold to index {index}"
+            : $"per-flow sFlow sampler index collision: cookie 0x{cookie:x} folds to index {index}, the ifIndex of a port")
     {
         Cookie = cookie;
         Existing = existing;
@@ -194,8 +220,8 @@ public sealed class SflowIndexCollisionException : Exception
     /// <summary>The cookie being registered.</summary>
     public ulong Cookie { get; }
 
-    /// <summary>The cookie that already holds the index.</summary>
-    public ulong Existing { get; }
+    /// <summary>The cookie that already holds the index, or null when a port's ifIndex does.</summary>
+    public ulong? Existing { get; }
 
     /// <summary>The contested index.</summary>
     public uint Index { get; }

@@ -33,7 +33,10 @@ namespace VSwarm.Actors.Xlate;
 /// rule matched).</para>
 /// <para>Per-flow sFlow (VSwarm extension, <see cref="XlateBridge.SflowFlows"/>): when the last
 /// rule's cookie is selected, a second <c>sample(userspace(sFlow(…)))</c> at the selector's own
-/// rate follows the bridge's, its cookie flagged <see cref="SflowCookieFlags.PerFlow"/>.</para>
+/// rate follows the bridge's, its cookie flagged <see cref="SflowCookieFlags.PerFlow"/>.
+/// With sFlow on, an OpenFlow <c>sample(probability=P,…)</c> action feeds the executing rule's
+/// per-flow sampler too (flags PerFlow|OfSample, rate 65535/P in the cookie), at its place in the
+/// action list.</para>
 /// </remarks>
 public sealed class Xlate : IFlowTranslator
 {
@@ -87,6 +90,12 @@ public sealed class Xlate : IFlowTranslator
     /// <summary>The datapath probability of an OpenFlow sample action: (P &lt;&lt; 16) | P (ovs-brief §9 item 19).</summary>
     public static uint FlowSampleProbability(ushort probability) => ((uint)probability << 16) | probability;
 
+    /// <summary>The 1-in-N rate of an OpenFlow sample action: 65535 / probability, rounded (≥ 1).</summary>
+    /// <param name="probability">P out of 65535 (1..65535).</param>
+    /// <returns>N.</returns>
+    public static uint OfSampleRate(ushort probability) =>
+        probability == 0 ? 0 : (uint)Math.Max(1, Math.Round(65535.0 / probability, MidpointRounding.AwayFromZero));
+
     /// <summary>Wraps actions in a datapath sample unless the probability is "always" (0xFFFFFFFF).</summary>
     public static ImmutableArray<DpAction> WrapSample(uint probability, params DpAction[] inner) =>
         probability == uint.MaxValue ? [.. inner] : [new Dp.SampleAction(probability, new DpActions(inner))];
@@ -120,6 +129,8 @@ public sealed class Xlate : IFlowTranslator
         private bool _exit;
         private XlateError _error;
         private ulong _lastCookie;
+        private ulong _ruleCookie;
+        private List<(int Index, int Count, ushort Probability, ulong RuleCookie)>? _ofSflowSamples;
         private byte _table;
         private bool _labelWritten;
 
@@ -153,6 +164,7 @@ public sealed class Xlate : IFlowTranslator
             else
             {
                 uint? ifx = _outputs == 1 && _br.Ports.TryGetValue(_lastOutput, out var p) ? p.IfIndex : null;
+                FixOfSflowSamples(SflowOutputCode(_outputs, ifx));
                 var inserted = 0;
                 if (_br.Sflow is { } sflow)
                 {
@@ -230,11 +242,14 @@ public sealed class Xlate : IFlowTranslator
                 _rules.Add(entry);
                 _lastCookie = entry.Rule.Cookie;
                 var savedTable = _table;
+                var savedRuleCookie = _ruleCookie;
                 _table = table;
+                _ruleCookie = entry.Rule.Cookie;
                 _depth++;
                 Execute(entry.Rule.Actions);
                 _depth--;
                 _table = savedTable;
+                _ruleCookie = savedRuleCookie;
             }
         }
 
@@ -427,6 +442,12 @@ public sealed class Xlate : IFlowTranslator
 
         private void FlowSample(Of.SampleAction s)
         {
+            // A rule an sflow.flows selector picks already has its per-flow sampler (one rate per data source).
+            if (_br.Sflow is not null && !_br.SflowFlows.Any(f => f.Selects(_ruleCookie)))
+            {
+                SflowFlowSample(s);
+            }
+
             if (!_br.FlowSampling)
             {
                 return;
@@ -436,6 +457,39 @@ public sealed class Xlate : IFlowTranslator
             var cookie = new FlowSampleCookie(_flow.InPort, _br.Ofproto, s.Probability, s.CollectorSetId, s.ObsDomainId, s.ObsPointId,
                 FlowSampleCookie.OdpPortNone, FlowSampleDirection.Default);
             _actions.AddRange(WrapSample(FlowSampleProbability(s.Probability), UserspaceAction.WithCookie(_br.Pid, cookie)));
+        }
+
+        /// <summary>
+        /// VSwarm extension: with sFlow on, an OpenFlow <c>sample(…)</c> action feeds the per-flow
+        /// sampler of the rule that executes it (<c>sflow/flow-&lt;cookie&gt;</c>): a datapath
+        /// <c>sample</c> at OVS's scaled probability around an sFlow userspace action whose cookie is
+        /// flagged PerFlow|OfSample and carries the rate 65535 / P. Placed where the OpenFlow action is
+        /// (the packet as modified so far); its output code is only known when translation ends, so
+        /// the cookie is completed by <see cref="FixOfSflowSamples"/> (as OVS fixes its sFlow cookie).
+        /// </summary>
+        private void SflowFlowSample(Of.SampleAction s)
+        {
+            Commit();
+            _ofSflowSamples ??= [];
+            var index = _actions.Count;
+            _actions.AddRange(OfSflowSample(s.Probability, _ruleCookie, 0));
+            _ofSflowSamples.Add((index, _actions.Count - index, s.Probability, _ruleCookie));
+        }
+
+        private ImmutableArray<DpAction> OfSflowSample(ushort probability, ulong ruleCookie, uint output)
+        {
+            var cookie = new SflowCookie(_packet.InPort, _br.Ofproto, _base.VlanTci, output, ruleCookie,
+                SflowCookieFlags.PerFlow | SflowCookieFlags.OfSample, OfSampleRate(probability));
+            return WrapSample(FlowSampleProbability(probability), UserspaceAction.WithCookie(_br.Pid, cookie, includeActions: true));
+        }
+
+        private void FixOfSflowSamples(uint output)
+        {
+            foreach (var (index, count, probability, ruleCookie) in _ofSflowSamples ?? [])
+            {
+                _actions.RemoveRange(index, count);
+                _actions.InsertRange(index, OfSflowSample(probability, ruleCookie, output));
+            }
         }
 
         // ------------------------------------------------------------ header changes

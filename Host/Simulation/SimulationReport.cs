@@ -41,7 +41,7 @@ internal sealed record SimulationReport(
             r.PacketsSent,
             [.. r.Sources.Select(x => new ReportSource(x.Source.Name, x.Source.Bridge, x.Source.Rate, x.Source.FlowCount, x.Source.Distribution, x.Source.Distribution == FlowDistribution.Zipf ? x.Source.Exponent : null, x.Sent, x.Skipped))],
             [.. r.Bridges.Select(b => new ReportBridge(b.Stats.Bridge, ReportCounters.From(b.Stats), [.. b.Ports.Select(p => new ReportPort(p.Name, p.Ofport, p.Ifindex, p.PeerBridge, p.PeerBridge is null ? null : p.PeerOfport, p.Counters.RxPackets, p.Counters.RxBytes, p.Counters.TxPackets, p.Counters.TxBytes, p.Counters.Drops))],
-                b.Sflow is null ? null : new ReportSflow(b.Sflow.Datagrams, b.Sflow.Samples, b.Sflow.Rejected,
+                b.Sflow is null ? null : new ReportSflow(b.Sflow.Datagrams, b.Sflow.Samples, b.Sflow.Rejected, b.Sflow.CounterSamples, b.Sflow.Collisions,
                     [.. b.Sflow.Samplers.Select(x => new ReportSampler(x.Name, x.Stats.SourceClass, x.Stats.SourceIndex, x.Stats.SamplingRate, x.Stats.SequenceNumber, x.Stats.SamplePool, x.Stats.Drops))])))],
             ReportCounters.From(r.Totals));
     }
@@ -62,8 +62,8 @@ internal sealed record ReportSource(string Name, string Bridge, double Rate, int
 /// <summary>One bridge's counters and ports.</summary>
 internal sealed record ReportBridge(string Name, ReportCounters Stats, IReadOnlyList<ReportPort> Ports, ReportSflow? Sflow = null);
 
-/// <summary>A bridge's sFlow agent: datagrams and samples sent, and each sampler's counters.</summary>
-internal sealed record ReportSflow(long Datagrams, long Samples, long Rejected, IReadOnlyList<ReportSampler> Samplers);
+/// <summary>A bridge's sFlow agent: datagrams, flow and counter samples sent, per-flow index collisions, and each sampler's counters.</summary>
+internal sealed record ReportSflow(long Datagrams, long Samples, long Rejected, long CounterSamples, long Collisions, IReadOnlyList<ReportSampler> Samplers);
 
 /// <summary>One sampler (data source) of an sFlow agent.</summary>
 internal sealed record ReportSampler(string Name, uint SourceClass, uint SourceIndex, uint SamplingRate, uint Samples, uint SamplePool, uint Drops);

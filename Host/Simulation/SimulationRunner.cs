@@ -173,7 +173,7 @@ internal static class SimulationRunner
                 var ports = await AskOrDefault<Ports>(refs[i], GetPorts.Instance).ConfigureAwait(false);
                 var dump = dumpFlows ? await AskOrDefault<DatapathFlowsDump>(refs[i], DumpDatapathFlows.Instance).ConfigureAwait(false) : null;
                 var sflow = scenario.Options.Bridges[i].Sflow.Enabled
-                    ? await AskOrDefault<SflowAgentStats>(refs[i], GetSflowAgentStats.Instance).ConfigureAwait(false)
+                    ? await AskOrDefault<SflowAgentStats>(refs[i], new GetSflowAgentStats { Final = true }).ConfigureAwait(false)
                     : null;
                 bridges.Add(new BridgeResult(final[i], ports?.Items ?? [], dump, sflow));
             }

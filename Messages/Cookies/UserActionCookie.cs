@@ -78,6 +78,13 @@ public enum SflowCookieFlags : uint
 
     /// <summary>The sample comes from a per-flow sampler keyed by <see cref="SflowCookie.RuleCookie"/>.</summary>
     PerFlow = 1,
+
+    /// <summary>
+    /// With <see cref="PerFlow"/>: the sample action came from an OpenFlow <c>sample(…)</c> action
+    /// of that rule (not from an <c>sflow.flows</c> selector); <see cref="SflowCookie.SamplingRate"/>
+    /// carries its rate, 65535 / probability.
+    /// </summary>
+    OfSample = 2,
 }
 
 /// <summary>
@@ -148,7 +155,7 @@ public abstract record UserActionCookie(uint OfpInPort, Guid Ofproto)
         cookie = type switch
         {
             CookieType.Sflow => new SflowCookie(inPort, uuid, BinaryPrimitives.ReadUInt16BigEndian(u), U32(u, 4),
-                BinaryPrimitives.ReadUInt64BigEndian(u[8..]), (SflowCookieFlags)U32(u, 16)),
+                BinaryPrimitives.ReadUInt64BigEndian(u[8..]), (SflowCookieFlags)U32(u, 16), U32(u, 20)),
             CookieType.SlowPath => new SlowPathCookie(inPort, uuid, (SlowPathReasons)U32(u, 4)),
             CookieType.FlowSample => new FlowSampleCookie(inPort, uuid, BinaryPrimitives.ReadUInt16LittleEndian(u),
                 U32(u, 4), U32(u, 8), U32(u, 12), U32(u, 16), (FlowSampleDirection)U32(u, 20)),
@@ -197,7 +204,9 @@ public abstract record UserActionCookie(uint OfpInPort, Guid Ofproto)
 /// +8..+15 (cookie bytes 32..39) carry the 64-bit OpenFlow rule cookie, big-endian like the
 /// CONTROLLER cookie's rule_cookie, and +16..+19 (bytes 40..43) a u32 flags word (bit 0 =
 /// <see cref="SflowCookieFlags.PerFlow"/>), so that an sFlow upcall can be routed to the sampler of
-/// that rule (<c>sflow/flow-&lt;cookie&gt;</c>).</para>
+/// that rule (<c>sflow/flow-&lt;cookie&gt;</c>), and +20..+23 (bytes 44..47) a u32 sampling rate
+/// (0 = the sampler's configured rate; set for OpenFlow <c>sample(…)</c> actions, whose rate only
+/// translation knows).</para>
 /// </summary>
 /// <param name="OfpInPort">OpenFlow input port.</param>
 /// <param name="Ofproto">Bridge UUID.</param>
@@ -205,7 +214,9 @@ public abstract record UserActionCookie(uint OfpInPort, Guid Ofproto)
 /// <param name="Output">sFlow output encoding (ifindex, 0x80000000|n for n ports, 0x40000000|reason for drops).</param>
 /// <param name="RuleCookie">VSwarm extension: OpenFlow rule cookie of a per-flow sampler.</param>
 /// <param name="Flags">VSwarm extension: flags.</param>
-public sealed record SflowCookie(uint OfpInPort, Guid Ofproto, ushort VlanTci, uint Output, ulong RuleCookie = 0, SflowCookieFlags Flags = SflowCookieFlags.None)
+/// <param name="SamplingRate">VSwarm extension: the sample action's 1-in-N rate, 0 when the sampler's own applies.</param>
+public sealed record SflowCookie(uint OfpInPort, Guid Ofproto, ushort VlanTci, uint Output, ulong RuleCookie = 0, SflowCookieFlags Flags = SflowCookieFlags.None,
+    uint SamplingRate = 0)
     : UserActionCookie(OfpInPort, Ofproto)
 {
     /// <inheritdoc/>
@@ -224,6 +235,7 @@ public sealed record SflowCookie(uint OfpInPort, Guid Ofproto, ushort VlanTci, u
         PutU32(u, 4, Output);
         BinaryPrimitives.WriteUInt64BigEndian(u[8..], RuleCookie);
         PutU32(u, 16, (uint)Flags);
+        PutU32(u, 20, SamplingRate);
     }
 }
 

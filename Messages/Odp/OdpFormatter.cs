@@ -482,6 +482,11 @@ public static class OdpFormatter
                     sb.Append(",flags=").Append(Hex((uint)s.Flags));
                 }
 
+                if (s.SamplingRate != 0)
+                {
+                    sb.Append(",rate=").Append(s.SamplingRate.ToString(Inv));
+                }
+
                 break;
             case SlowPathCookie sp:
                 sb.Append("slow_path(");

@@ -758,7 +758,8 @@ public static class OdpParser
                     var pcp = Take("pcp", 3);
                     var cfi = Take("cfi", 1, false);
                     var output = (uint)Take("output", 32);
-                    cookie = new SflowCookie(inPort, uuid, (ushort)(vid | (pcp << 13) | (cfi << 12)), output, Take("rule_cookie", 64, false), (SflowCookieFlags)Take("flags", 32, false));
+                    cookie = new SflowCookie(inPort, uuid, (ushort)(vid | (pcp << 13) | (cfi << 12)), output, Take("rule_cookie", 64, false), (SflowCookieFlags)Take("flags", 32, false),
+                        (uint)Take("rate", 32, false));
                     break;
                 }
 

@@ -312,7 +312,7 @@ public static class DpGen
         var uuid = Uuid(r);
         return r.Next(5) switch
         {
-            0 => new SflowCookie(port, uuid, U16(r), U32(r), r.Next(2) == 0 ? 0 : Bits(r, 64), (SflowCookieFlags)r.Next(2)),
+            0 => new SflowCookie(port, uuid, U16(r), U32(r), r.Next(2) == 0 ? 0 : Bits(r, 64), (SflowCookieFlags)r.Next(4), r.Next(2) == 0 ? 0 : U32(r)),
             1 => new SlowPathCookie(port, uuid, (SlowPathReasons)r.Next(1, 128)),
             2 => new FlowSampleCookie(port, uuid, U16(r), U32(r), U32(r), U32(r), r.Next(2) == 0 ? FlowSampleCookie.OdpPortNone : U32(r), (FlowSampleDirection)r.Next(3)),
             3 => new IpfixCookie(port, uuid, r.Next(2) == 0 ? 0xFFFFFFFF : U32(r)),

@@ -53,13 +53,14 @@ public class SflowSamplerReceiverTests
     public void Per_flow_indexes_fold_the_cookie_to_24_bits_and_detect_collisions()
     {
         var idx = new SflowFlowSamplerIndex();
-        Assert.Equal(3u, idx.SourceClass);
+        Assert.Equal(0u, idx.SourceClass);
         Assert.Equal(0x123456u, idx.Register(0x123456));
         Assert.Equal(0x123456u, idx.Register(0x123456)); // idempotent
         Assert.Equal(1u, SflowFlowSamplerIndex.Fold(0));
         var e = Assert.Throws<SflowIndexCollisionException>(() => idx.Register(0x123456ul << 24 | 0x000000)); // same fold
         Assert.Equal(0x123456u, e.Index);
         Assert.Equal(0x123456ul, e.Existing);
+        Assert.Contains("0x123456000000", e.Message, StringComparison.Ordinal);
         Assert.True(idx.TryGetIndex(0x123456, out var i) && i == 0x123456);
         Assert.All(new ulong[] { ulong.MaxValue, 0xDEADBEEFCAFEF00D, 1 }, c => Assert.InRange(SflowFlowSamplerIndex.Fold(c), 1u, 0xFFFFFFu));
     }
