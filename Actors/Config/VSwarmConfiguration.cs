@@ -57,7 +57,7 @@ public static partial class VSwarmConfiguration
     /// environment; tests pass their own.
     /// </summary>
     /// <param name="jsonPath">The JSON file (optional when null; required when given).</param>
-    /// <param name="environment">Environment variables (only <c>VSWARM_</c> ones are used).</param>
+    /// <param name="environment">Environment variables (only <c>VSWARM_SECTION__KEY</c> ones are used).</param>
     /// <param name="commandLine">Command-line arguments (<c>--bridges:0:shards=4</c>).</param>
     public static IConfigurationRoot Build(string? jsonPath, IDictionary? environment = null, IReadOnlyList<string>? commandLine = null)
     {
@@ -71,7 +71,12 @@ public static partial class VSwarmConfiguration
         var env = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry e in environment)
         {
-            if (e.Key is string k && k.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            // Every value of vswarm.json sits in a section (node, bridges), so a configuration
+            // variable always has a "__" (VSWARM_NODE__NAME). One without it is not configuration
+            // (VSWARM_TEST_TIMEFACTOR, read by the TestKit) and is left alone; a misspelt section
+            // or key with "__" is still an unknown-key error.
+            if (e.Key is string k && k.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)
+                && k.Contains("__", StringComparison.Ordinal))
             {
                 env[k[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = e.Value?.ToString();
             }

@@ -29,8 +29,8 @@ public sealed class NodeProcess : IDisposable
 
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
-        // The node reads VSWARM_* variables as configuration keys (test.sh sets VSWARM_TEST_TIMEFACTOR):
-        // the test's config file is the whole configuration.
+        // The node reads VSWARM_SECTION__KEY variables as configuration: the test's config file
+        // must be the whole configuration, whatever the test run's environment holds.
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("VSWARM_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             psi.Environment.Remove(key);

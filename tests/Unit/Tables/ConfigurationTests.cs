@@ -147,6 +147,16 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Variables_without_a_section_are_not_configuration_but_a_misspelt_section_is_an_error()
+    {
+        var path = Write("""{ "bridges": [ { "name": "br0" } ] }""");
+        var o = VSwarmConfiguration.Load(path, new Dictionary<string, string> { ["VSWARM_TEST_TIMEFACTOR"] = "3" });
+        Assert.Equal("br0", o.Bridges[0].Name);
+        var typo = Invalid("""{ "bridges": [ { "name": "br0" } ] }""", new Dictionary<string, string> { ["VSWARM_nodes__name"] = "n1" });
+        Assert.Contains("nodes", typo.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_file_is_a_config_error()
     {
         var ex = Assert.Throws<VSwarmConfigException>(() => VSwarmConfiguration.Load(Path.Combine(_dir, "nope.json"), NoEnv));
