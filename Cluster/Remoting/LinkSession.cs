@@ -13,16 +13,17 @@ namespace VSwarm.Cluster.Remoting;
 /// batches (many frames per flush). Ends when the connection closes, a protocol error occurs, or
 /// the link fails it (heartbeats missed, replaced by a newer connection).
 /// </summary>
-internal sealed class LinkSession : IDisposable
+internal sealed class LinkSession
 {
     private readonly PeerLink _peer;
     private readonly Remoting _remoting;
-    private readonly CancellationTokenSource _cts = new();
+    private readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, IActorRef> _targets = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _failure;
     private long _lastHeardTicks;
     private uint _seq;
+
 
     public LinkSession(PeerLink peer, Remoting remoting, ILinkConnection connection, bool outbound)
     {
@@ -44,9 +45,6 @@ internal sealed class LinkSession : IDisposable
     /// <summary>Scheduler time of the last frame received.</summary>
     public TimeSpan LastHeard => TimeSpan.FromTicks(Interlocked.Read(ref _lastHeardTicks));
 
-    /// <summary>Releases the cancellation source (after the session ended).</summary>
-    public void Dispose() => _cts.Dispose();
-
     /// <summary>Closes a session that will never run (the node is stopping).</summary>
     public void Abandon()
     {
@@ -54,15 +52,20 @@ internal sealed class LinkSession : IDisposable
         _writerDone.TrySetResult();
     }
 
-    /// <summary>Ends the session with <paramref name="reason"/> (first reason wins).</summary>
+    /// <summary>
+    /// Ends the session with <paramref name="reason"/> (first reason wins). No cancellation tokens:
+    /// the reader is woken by <c>CancelPendingRead</c> and the connection's abort, the writer by a
+    /// stop signal, so failing never runs foreign callbacks inline on the caller's thread.
+    /// </summary>
     public void Fail(string reason)
     {
         Interlocked.CompareExchange(ref _failure, reason, null);
+        _stop.TrySetResult();
         try
         {
-            _cts.Cancel();
+            Connection.Input.CancelPendingRead();
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
         }
 
@@ -99,6 +102,7 @@ internal sealed class LinkSession : IDisposable
         return Volatile.Read(ref _failure) ?? reason;
     }
 
+
     private void Touch() => Interlocked.Exchange(ref _lastHeardTicks, _remoting.Scheduler.MonotonicClock.Ticks);
 
     private async Task<string> ReadLoopAsync()
@@ -107,7 +111,7 @@ internal sealed class LinkSession : IDisposable
         var max = _remoting.Settings.MaxFrameSize;
         while (true)
         {
-            var result = await input.ReadAsync(_cts.Token);
+            var result = await input.ReadAsync();
             var buffer = result.Buffer;
             try
             {
@@ -225,7 +229,7 @@ internal sealed class LinkSession : IDisposable
         var unaccounted = 0;
         try
         {
-            while (await reader.WaitToReadAsync(_cts.Token))
+            while (await WaitForWorkAsync(reader))
             {
                 var bytes = 0;
                 while (unaccounted < settings.MaxBatchFrames && bytes < settings.MaxBatchBytes && reader.TryRead(out var item))
@@ -234,10 +238,10 @@ internal sealed class LinkSession : IDisposable
                     bytes += WriteOne(item, output, scratch);
                 }
 
-                var flushed = await output.FlushAsync(_cts.Token);
+                var flushed = await output.FlushAsync();
                 _peer.Dequeued(unaccounted);
                 unaccounted = 0;
-                if (flushed.IsCompleted)
+                if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;
                 }
@@ -252,6 +256,25 @@ internal sealed class LinkSession : IDisposable
             _peer.Dequeued(unaccounted);
             _writerDone.TrySetResult();
         }
+    }
+
+    /// <summary>True when the queue has items; false when the session stops first (or the queue completed).</summary>
+    private async ValueTask<bool> WaitForWorkAsync(System.Threading.Channels.ChannelReader<Outbound> reader)
+    {
+        if (_stop.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        var wait = reader.WaitToReadAsync();
+        if (wait.IsCompleted)
+        {
+            return wait.Result && !_stop.Task.IsCompleted;
+        }
+
+        var task = wait.AsTask();
+        var first = await Task.WhenAny(task, _stop.Task);
+        return first == task && task.Result && !_stop.Task.IsCompleted;
     }
 
     private int WriteOne(Outbound item, System.IO.Pipelines.PipeWriter output, NetlinkWriter scratch)

@@ -21,6 +21,7 @@ internal sealed class PeerLink
     private LinkSession? _session;
     private ILinkConnection? _dialConnection;
     private bool _dialing;
+    private int _inboundHandshakes;
     private int _attempt;
     private ICancelable? _heartbeat;
     private ICancelable? _retry;
@@ -66,16 +67,16 @@ internal sealed class PeerLink
 
     public LinkStats Stats => new(Node, IsUp, Interlocked.Read(ref _sent), Interlocked.Read(ref _received), Interlocked.Read(ref _undelivered));
 
-    public void SetAddress(string? address)
+    public void SetAddress(string? address, bool dial)
     {
         lock (_gate)
         {
             Address = address;
         }
 
-        if (address is not null)
+        if (address is not null && dial)
         {
-            _ = DialAsync();
+            StartDial();
         }
     }
 
@@ -101,7 +102,7 @@ internal sealed class PeerLink
 
         if (dial)
         {
-            _ = DialAsync();
+            StartDial();
         }
 
         if (!queued)
@@ -140,16 +141,40 @@ internal sealed class PeerLink
     public void CountReceived() => Interlocked.Increment(ref _received);
 
     /// <summary>
-    /// Tie-break for an inbound Hello: refused while our own outbound connection to this peer is
-    /// being made or is up and our name is the lower one (our outbound wins).
+    /// Tie-break for an inbound Hello: false (refuse) while our own outbound connection to this
+    /// peer is being made or is up and our name is the lower one (our outbound wins). Otherwise the
+    /// inbound handshake is registered, and we do not dial this peer until it ends.
     /// </summary>
-    public bool OwnOutboundWins()
+    public bool TryBeginInbound()
     {
         lock (_gate)
         {
-            return string.CompareOrdinal(_remoting.NodeName, Node) < 0 && (_dialing || _session is { Outbound: true });
+            if (string.CompareOrdinal(_remoting.NodeName, Node) < 0 && (_dialing || _session is { Outbound: true }))
+            {
+                return false;
+            }
+
+            _inboundHandshakes++;
+            return true;
         }
     }
+
+    /// <summary>An inbound handshake ended; when it failed, redial later as after a failed dial.</summary>
+    public void EndInbound(bool adopted)
+    {
+        lock (_gate)
+        {
+            _inboundHandshakes--;
+        }
+
+        if (!adopted)
+        {
+            ScheduleRetry();
+        }
+    }
+
+    /// <summary>Starts <see cref="DialAsync"/> on the thread pool (never on the caller's SynchronizationContext).</summary>
+    public void StartDial() => _ = Task.Run(DialAsync);
 
     /// <summary>Dials the peer unless a connection is up or being made.</summary>
     public async Task DialAsync()
@@ -157,7 +182,7 @@ internal sealed class PeerLink
         string address;
         lock (_gate)
         {
-            if (_dialing || _state == LinkState.Up || Address is null || _remoting.IsStopped)
+            if (_dialing || _inboundHandshakes > 0 || _state == LinkState.Up || Address is null || _remoting.IsStopped)
             {
                 return;
             }
@@ -240,7 +265,8 @@ internal sealed class PeerLink
             _remoting.Publish(new LinkUp(Node));
         }
 
-        _ = RunSessionAsync(session, previous);
+        // Loops run on the thread pool, never on a caller's SynchronizationContext (a test runner's, say).
+        _ = Task.Run(() => RunSessionAsync(session, previous));
     }
 
     public void Stop()
@@ -260,7 +286,6 @@ internal sealed class PeerLink
     private async Task RunSessionAsync(LinkSession session, LinkSession? previous)
     {
         var reason = await session.RunAsync(previous);
-        session.Dispose();
         bool down;
         lock (_gate)
         {
@@ -341,7 +366,7 @@ internal sealed class PeerLink
             var jitter = 1 + (s.ReconnectJitter * ((_remoting.NextRandom() * 2) - 1));
             delay = TimeSpan.FromMilliseconds(Math.Max(1, baseMs * jitter));
             _retry?.Cancel();
-            _retry = _remoting.Scheduler.ScheduleOnce(delay, () => _ = DialAsync());
+            _retry = _remoting.Scheduler.ScheduleOnce(delay, StartDial);
         }
     }
 
@@ -362,7 +387,10 @@ internal sealed class PeerLink
         var silent = _remoting.Scheduler.MonotonicClock - s.LastHeard;
         if (silent > settings.HeartbeatInterval * settings.MissedHeartbeats)
         {
-            s.Fail($"no frame from {Node} for {silent.TotalMilliseconds:0} ms ({settings.MissedHeartbeats} heartbeats missed)");
+            var reason = $"no frame from {Node} for {silent.TotalMilliseconds:0} ms ({settings.MissedHeartbeats} heartbeats missed)";
+            // Fail off the scheduler's thread: cancelling runs callbacks inline, and the scheduler's
+            // thread may be a test runner's thread with its own SynchronizationContext.
+            _ = Task.Run(() => s.Fail(reason));
             return;
         }
 

@@ -91,7 +91,14 @@ public sealed class Remoting : IAsyncDisposable
     /// Makes <paramref name="node"/> a known peer reachable at <paramref name="address"/> and dials it.
     /// Only known peers may connect to this node (membership calls this as nodes join).
     /// </summary>
-    public void SetPeer(string node, string address)
+    public void SetPeer(string node, string address) => SetPeer(node, address, dial: true);
+
+    /// <summary>
+    /// Makes <paramref name="node"/> a known peer; dials it now when <paramref name="dial"/> is set,
+    /// else on the first message or <see cref="Connect"/> (lets both ends learn of each other before
+    /// either dials, as a membership snapshot does).
+    /// </summary>
+    public void SetPeer(string node, string address, bool dial)
     {
         ArgumentException.ThrowIfNullOrEmpty(node);
         ArgumentException.ThrowIfNullOrEmpty(address);
@@ -100,7 +107,14 @@ public sealed class Remoting : IAsyncDisposable
             throw new ArgumentException($"node {node} is this node", nameof(node));
         }
 
-        Peer(node).SetAddress(address);
+        Peer(node).SetAddress(address, dial);
+    }
+
+    /// <summary>Dials <paramref name="node"/> now unless its link is up or being made.</summary>
+    public void Connect(string node)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(node);
+        Peer(node).StartDial();
     }
 
     /// <summary>Forgets a peer: closes its link; messages to it go to dead letters.</summary>
@@ -108,7 +122,7 @@ public sealed class Remoting : IAsyncDisposable
     {
         if (_peers.TryGetValue(node, out var p))
         {
-            p.SetAddress(null);
+            p.SetAddress(null, false);
             p.Stop();
         }
     }
@@ -266,7 +280,17 @@ public sealed class Remoting : IAsyncDisposable
         _accepted[connection] = 0;
         try
         {
-            var peer = await HandshakeAsAcceptorAsync(connection);
+            PeerLink? registered = null;
+            PeerLink? peer = null;
+            try
+            {
+                peer = await HandshakeAsAcceptorAsync(connection, p => registered = p);
+            }
+            finally
+            {
+                registered?.EndInbound(adopted: peer is not null);
+            }
+
             if (peer is null)
             {
                 return;
@@ -282,7 +306,7 @@ public sealed class Remoting : IAsyncDisposable
         }
     }
 
-    private async Task<PeerLink?> HandshakeAsAcceptorAsync(ILinkConnection connection)
+    private async Task<PeerLink?> HandshakeAsAcceptorAsync(ILinkConnection connection, Action<PeerLink> registered)
     {
         using var cts = new CancellationTokenSource();
         var timer = Scheduler.ScheduleOnce(Settings.HandshakeTimeout, () => CancelQuietly(cts));
@@ -316,16 +340,24 @@ public sealed class Remoting : IAsyncDisposable
             }
 
             var peer = _peers[hello.From];
-            if (peer.OwnOutboundWins())
+            if (!peer.TryBeginInbound())
             {
                 await LinkIO.TryRefuseAsync(connection.Output, $"{TieBreakReason}: {NodeName}'s outbound connection wins (lower node name)");
+                connection.Abort();
                 return null;
             }
+
+            registered(peer);
 
             var nonce = LinkHandshake.Nonce();
             var proof = LinkHandshake.Proof(Settings.SharedSecret, LinkHandshake.AcceptorRole, Settings.ClusterName, hello.From, NodeName, hello.Nonce, nonce);
             await LinkIO.WriteAsync(connection.Output, new ChallengeFrame(NodeName, nonce, proof), cts.Token);
             var auth = await LinkIO.ReadAsync(connection.Input, LinkNetlink.MaxHandshakeFrame, cts.Token);
+            if (auth is RefuseFrame refused)
+            {
+                throw new LinkRefusedException(refused.Reason, byPeer: true);
+            }
+
             if (auth is not AuthFrame a)
             {
                 if (auth is not null)

@@ -11,6 +11,7 @@ internal sealed class InMemoryConnection : ILinkConnection
     private readonly Wire _outbound;
     private readonly Wire _inbound;
     private readonly CountingPipeReader _input;
+    private InMemoryConnection? _other;
     private int _aborted;
 
     private InMemoryConnection(InMemoryNetwork network, string local, string remote, Wire outbound, Wire inbound)
@@ -37,19 +38,29 @@ internal sealed class InMemoryConnection : ILinkConnection
     /// <summary>Everything delivered to this end has been consumed (or the connection is gone).</summary>
     public bool IsQuiet => Volatile.Read(ref _aborted) != 0 || _inbound.IsQuiet;
 
+    /// <summary>True while this end has not been aborted.</summary>
+    public bool IsOpen => Volatile.Read(ref _aborted) == 0;
+
+    /// <summary>The other end of the connection.</summary>
+    public InMemoryConnection? Other => _other;
+
     public static (InMemoryConnection Client, InMemoryConnection Server) CreatePair(InMemoryNetwork network, string client, string server)
     {
         var up = new Wire(network, client, server);
         var down = new Wire(network, server, client);
-        return (new InMemoryConnection(network, client, server, up, down), new InMemoryConnection(network, server, client, down, up));
+        var c = new InMemoryConnection(network, client, server, up, down);
+        var s = new InMemoryConnection(network, server, client, down, up);
+        c._other = s;
+        s._other = c;
+        return (c, s);
     }
 
     public void Abort()
     {
         if (Interlocked.Exchange(ref _aborted, 1) == 0)
         {
-            _outbound.Close();
-            _inbound.Close();
+            _outbound.Close(receiverSide: false);
+            _inbound.Close(receiverSide: true);
             _network.Forget(this);
         }
     }
@@ -71,6 +82,7 @@ internal sealed class InMemoryConnection : ILinkConnection
         private long _delivered;
         private long _consumed;
         private bool _closed;
+        private bool _completed;
 
         public Pipe Pipe { get; } = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
 
@@ -118,16 +130,23 @@ internal sealed class InMemoryConnection : ILinkConnection
             }
         }
 
-        public void Close()
+        /// <summary>
+        /// Closes the direction. The sender's close reaches the receiver as end-of-stream unless the
+        /// direction is blackholed (a FIN lost like any other segment); the receiver closing its own
+        /// end always ends its reads.
+        /// </summary>
+        public void Close(bool receiverSide)
         {
             lock (_held)
             {
-                if (_closed)
+                if (_completed || (!receiverSide && network.RuleFor(from, to).Blackhole))
                 {
+                    _closed = true;
                     return;
                 }
 
                 _closed = true;
+                _completed = true;
                 _held.Clear();
                 Pipe.Writer.Complete();
             }
@@ -183,7 +202,7 @@ internal sealed class InMemoryConnection : ILinkConnection
         public override void Complete(Exception? exception = null)
         {
             _completed = true;
-            wire.Close();
+            wire.Close(receiverSide: false);
         }
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)

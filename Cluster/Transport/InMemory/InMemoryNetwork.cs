@@ -51,6 +51,18 @@ public sealed class InMemoryNetwork
         }
     }
 
+    /// <summary>Connections open now: both ends still open (each connection counts once).</summary>
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Count(c => c.IsOpen && c.Other is { IsOpen: true }) / 2;
+            }
+        }
+    }
+
     /// <summary>The transport the node <paramref name="node"/> uses (its dials are attributed to it for fault rules).</summary>
     public ILinkTransport TransportFor(string node)
     {
