@@ -16,7 +16,7 @@ namespace VSwarm.Cluster.Remoting;
 internal sealed class LinkSession
 {
     private readonly PeerLink _peer;
-    private readonly Remoting _remoting;
+    private readonly NodeLinks _remoting;
     private readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, IActorRef> _targets = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,7 +25,7 @@ internal sealed class LinkSession
     private uint _seq;
 
 
-    public LinkSession(PeerLink peer, Remoting remoting, ILinkConnection connection, bool outbound)
+    public LinkSession(PeerLink peer, NodeLinks remoting, ILinkConnection connection, bool outbound)
     {
         _peer = peer;
         _remoting = remoting;

@@ -15,7 +15,7 @@ namespace VSwarm.Cluster.Remoting;
 /// </summary>
 internal sealed class PeerLink
 {
-    private readonly Remoting _remoting;
+    private readonly NodeLinks _remoting;
     private readonly object _gate = new();
     private LinkState _state = LinkState.Idle;
     private LinkSession? _session;
@@ -30,7 +30,7 @@ internal sealed class PeerLink
     private long _received;
     private long _undelivered;
 
-    public PeerLink(Remoting remoting, string node)
+    public PeerLink(NodeLinks remoting, string node)
     {
         _remoting = remoting;
         Node = node;

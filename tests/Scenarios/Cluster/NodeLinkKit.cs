@@ -18,7 +18,7 @@ namespace VSwarm.Tests.Scenarios.Cluster;
 /// </summary>
 public abstract class NodeLinkKit : TestKit.TestKit
 {
-    private readonly Dictionary<string, (ActorSystem System, Remoting Remoting)> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ActorSystem System, NodeLinks NodeLinks)> _nodes = new(StringComparer.Ordinal);
 
     protected NodeLinkKit()
         : base(new TestKitSettings { VirtualTime = true, SystemName = "a" })
@@ -40,15 +40,15 @@ public abstract class NodeLinkKit : TestKit.TestKit
         RandomSeed = 1,
     };
 
-    protected Remoting Node(string name) => _nodes[name].Remoting;
+    protected NodeLinks Node(string name) => _nodes[name].Remoting;
 
     protected ActorSystem SystemOf(string name) => _nodes[name].System;
 
     /// <summary>Starts node <paramref name="name"/> (its system is named after it) listening on the network.</summary>
-    protected Remoting AddNode(string name, RemotingSettings? settings = null)
+    protected NodeLinks AddNode(string name, RemotingSettings? settings = null)
     {
         var sys = name == Sys.Name ? Sys : ActorSystem.Create(name, new ActorSystemOptions { Scheduler = Scheduler });
-        var remoting = new Remoting(sys, settings ?? Settings(), Net.TransportFor(name));
+        var remoting = new NodeLinks(sys, settings ?? Settings(), Net.TransportFor(name));
         remoting.StartAsync(name).GetAwaiter().GetResult();
         _nodes[name] = (sys, remoting);
         return remoting;

@@ -19,7 +19,7 @@ namespace VSwarm.Cluster.Remoting;
 /// A bridge whose patch-link peer lives on another node sends it the packets it puts out:
 /// <code>remoting.Resolve(peerNode, $"/user/bridges/{peerBridge}").Tell(new PacketsIn(packets), Self);</code>
 /// </example>
-public sealed class Remoting : IAsyncDisposable
+public sealed class NodeLinks : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PeerLink> _peers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IActorRef> _refs = new(StringComparer.Ordinal);
@@ -30,7 +30,7 @@ public sealed class Remoting : IAsyncDisposable
     private int _stopped;
 
     /// <summary>Creates the links of <paramref name="system"/>'s node (not started; see <see cref="StartAsync"/>).</summary>
-    public Remoting(ActorSystem system, RemotingSettings settings, ILinkTransport transport)
+    public NodeLinks(ActorSystem system, RemotingSettings settings, ILinkTransport transport)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
@@ -343,7 +343,7 @@ public sealed class Remoting : IAsyncDisposable
             if (!peer.TryBeginInbound())
             {
                 await LinkIO.TryRefuseAsync(connection.Output, $"{TieBreakReason}: {NodeName}'s outbound connection wins (lower node name)");
-                connection.Abort();
+                await CloseGracefullyAsync(connection);
                 return null;
             }
 
@@ -381,7 +381,7 @@ public sealed class Remoting : IAsyncDisposable
         {
             RemotingLog.Refused(Log, claimed, ex.Message);
             Publish(new LinkRefused(claimed, ex.Message, ByPeer: ex.ByPeer));
-            connection.Abort();
+            await CloseGracefullyAsync(connection);
             return null;
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or LinkFrameException or InvalidOperationException or ObjectDisposedException)
@@ -393,12 +393,25 @@ public sealed class Remoting : IAsyncDisposable
             }
 
             RemotingLog.HandshakeFailed(Log, claimed, why);
-            connection.Abort();
+            await CloseGracefullyAsync(connection);
             return null;
         }
         finally
         {
             timer.Cancel();
+        }
+    }
+
+    /// <summary>Completes our side so a REFUSE frame already written reaches the peer before the close (an abort may reset it away).</summary>
+    private static async Task CloseGracefullyAsync(ILinkConnection connection)
+    {
+        try
+        {
+            await connection.Output.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
+        {
+            connection.Abort();
         }
     }
 
