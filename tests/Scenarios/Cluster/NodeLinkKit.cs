@@ -40,7 +40,7 @@ public abstract class NodeLinkKit : TestKit.TestKit
         RandomSeed = 1,
     };
 
-    protected NodeLinks Node(string name) => _nodes[name].Remoting;
+    protected NodeLinks Node(string name) => _nodes[name].NodeLinks;
 
     protected ActorSystem SystemOf(string name) => _nodes[name].System;
 
@@ -86,7 +86,7 @@ public abstract class NodeLinkKit : TestKit.TestKit
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         await Task.Delay(1); // let work queued by timers (redials, failing links) start
-        while (!(Net.IsQuiet && _nodes.Values.All(n => n.Remoting.IsIdle) && ThreadPool.PendingWorkItemCount == 0))
+        while (!(Net.IsQuiet && _nodes.Values.All(n => n.NodeLinks.IsIdle) && ThreadPool.PendingWorkItemCount == 0))
         {
             if (DateTime.UtcNow > deadline)
             {
