@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using VSwarm.Cluster.Remoting.Wire;
 using VSwarm.Cluster.Transport;
 using VSwarm.Messages.Netlink;
@@ -89,7 +88,10 @@ internal sealed class LinkSession
         }
         catch (LinkFrameException ex)
         {
+            // Tell the peer why, but only once the writer has stopped: a PipeWriter has one writer.
             reason = "protocol error: " + ex.Message;
+            _stop.TrySetResult();
+            await writer;
             await LinkIO.TryRefuseAsync(Connection.Output, reason);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
@@ -101,7 +103,6 @@ internal sealed class LinkSession
         await writer;
         return Volatile.Read(ref _failure) ?? reason;
     }
-
 
     private void Touch() => Interlocked.Exchange(ref _lastHeardTicks, _remoting.Scheduler.MonotonicClock.Ticks);
 
