@@ -80,6 +80,12 @@ public static class ActorRefExtensions
     public static bool IsNobody(this IActorRef? actorRef) => actorRef is null || ReferenceEquals(actorRef, ActorRefs.Nobody);
 
     /// <summary>
+    /// True once the local actor (or temp ref) behind this ref has terminated; false for live actors and
+    /// for refs the kernel cannot see into (remote refs). Lets caches of resolved refs notice a stale entry.
+    /// </summary>
+    public static bool IsTerminated(this IActorRef actorRef) => actorRef is InternalActorRef { IsTerminated: true };
+
+    /// <summary>
     /// Messages dropped by this actor's bounded mailbox since it was created (0 for unbounded mailboxes
     /// and for refs that are not local actors).
     /// </summary>

@@ -44,6 +44,12 @@ public sealed class ActorSelection : ICanTell
     public void Tell(object message, IActorRef? sender)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (_anchor is null && External() is { } remote)
+        {
+            remote.Tell(message, sender);
+            return;
+        }
+
         var targets = Resolve();
         if (targets.Count == 0)
         {
@@ -70,6 +76,11 @@ public sealed class ActorSelection : ICanTell
     public Task<IActorRef> ResolveOne(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_anchor is null && External() is { } remote)
+        {
+            return Task.FromResult(remote);
+        }
+
         var targets = Resolve();
         return targets.Count > 0
             ? Task.FromResult(targets[0])
@@ -118,6 +129,17 @@ public sealed class ActorSelection : ICanTell
         }
 
         return current.Where(c => !c.IsTerminated).Select(c => c.Self).ToList();
+    }
+
+    /// <summary>A selection of another system's path without wildcards goes to the external resolver (a remote ref).</summary>
+    private IActorRef? External()
+    {
+        if (!ActorPath.TryParse(PathString, out var parsed) || _elements.Any(e => e is "." or ".." || e.Contains('*', StringComparison.Ordinal) || e.Contains('?', StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        return _system.ResolveExternal(parsed!);
     }
 
     private static bool Glob(string pattern, string text)

@@ -45,6 +45,8 @@ public sealed class ActorSystem : IDisposable
     private readonly ActorCell _systemGuardian;
     private readonly DeadLetterActorRef _deadLetters;
     private readonly LoggingAdapter _deadLetterLog;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, InternalActorRef> _temps = new(StringComparer.Ordinal);
+    private Func<ActorPath, IActorRef?>? _externalResolver;
     private long _tempCounter;
     private long _deadLetterCount;
     private int _terminating;
@@ -127,6 +129,79 @@ public sealed class ActorSystem : IDisposable
 
     /// <summary>Selects actors by absolute path ("/user/a/b" or "vswarm://sys/user/a/b"; '*' and '?' wildcards allowed).</summary>
     public ActorSelection ActorSelection(string path) => Runtime.ActorSelection.Create(this, _root, path);
+
+    /// <summary>
+    /// Finds the live local actor (or pending Ask's temp ref) at <paramref name="path"/>: the path must
+    /// name this system and no wildcards. This is how a node link delivers a message that arrived
+    /// for <c>vswarm://node/user/...</c> (Akka's <c>IActorRefProvider.ResolveActorRef</c>, local part).
+    /// </summary>
+    public bool TryResolveLocal(ActorPath path, out IActorRef actor)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        actor = ActorRefs.Nobody;
+        if (!string.Equals(path.SystemName, Name, StringComparison.Ordinal) || path.Elements.Count == 0)
+        {
+            return false;
+        }
+
+        if (path.Elements.Count == 2 && path.Elements[0] == "temp")
+        {
+            if (_temps.TryGetValue(path.Elements[1], out var temp) && !temp.IsTerminated)
+            {
+                actor = temp;
+                return true;
+            }
+
+            return false;
+        }
+
+        var cell = _root;
+        foreach (var element in path.Elements)
+        {
+            if (cell.GetChild(element) is not { } child)
+            {
+                return false;
+            }
+
+            cell = child.Cell;
+        }
+
+        if (cell.IsTerminated)
+        {
+            return false;
+        }
+
+        actor = cell.Self;
+        return true;
+    }
+
+    /// <summary>
+    /// Installs the hook that turns paths of other systems (other nodes) into refs; a node's
+    /// remoting sets it once. <see cref="ResolveActorRef"/> and <see cref="ActorSelection(string)"/> of a
+    /// foreign path go through it.
+    /// </summary>
+    public void SetExternalResolver(Func<ActorPath, IActorRef?>? resolver) => Volatile.Write(ref _externalResolver, resolver);
+
+    /// <summary>
+    /// Resolves a path to a ref: a local actor of this system, else a ref from the external resolver
+    /// (another node), else <see cref="DeadLetters"/> (Akka's <c>ResolveActorRef</c>).
+    /// </summary>
+    public IActorRef ResolveActorRef(ActorPath path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (string.Equals(path.SystemName, Name, StringComparison.Ordinal))
+        {
+            return TryResolveLocal(path, out var local) ? local : DeadLetters;
+        }
+
+        return Volatile.Read(ref _externalResolver)?.Invoke(path) ?? DeadLetters;
+    }
+
+    internal IActorRef? ResolveExternal(ActorPath path) => Volatile.Read(ref _externalResolver)?.Invoke(path);
+
+    internal void RegisterTemp(InternalActorRef temp) => _temps[temp.Path.Name] = temp;
+
+    internal void UnregisterTemp(InternalActorRef temp) => _temps.TryRemove(temp.Path.Name, out _);
 
     /// <summary>Stops the actor asynchronously (a system message, so it overtakes queued user messages).</summary>
     public void Stop(IActorRef actor)

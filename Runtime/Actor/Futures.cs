@@ -18,6 +18,7 @@ public static class Futures
         var system = target switch
         {
             InternalActorRef r => r.System,
+            ExternalActorRef e => e.System,
             ActorSelection s => s.System,
             _ => null,
         } ?? throw new ArgumentException($"Cannot ask {target}: it belongs to no actor system", nameof(target));
@@ -29,6 +30,7 @@ public static class Futures
         }
 
         var future = new FutureActorRef<T>(system, target, effective == Timeout.InfiniteTimeSpan ? null : effective, cancellationToken);
+        _ = future.Task.ContinueWith(static (_, f) => ((FutureActorRef<T>)f!).Unregister(), future, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         target.Tell(message, future);
         return future.Task;
     }
@@ -67,6 +69,7 @@ public static class Futures
             : base(system.NewTempPath(), 0, system)
         {
             _system = system;
+            system.RegisterTemp(this);
             if (timeout is { } t)
             {
                 _timeout = system.Scheduler.ScheduleOnce(t, () =>
@@ -95,6 +98,9 @@ public static class Futures
         public Task<T> Task => _tcs.Task;
 
         public override bool IsTerminated => Volatile.Read(ref _state) != 0;
+
+        /// <summary>Forgets the temp registration once the ask completed (reply, timeout or cancel).</summary>
+        internal void Unregister() => _system.UnregisterTemp(this);
 
         public override void Tell(object message, IActorRef? sender)
         {
