@@ -453,9 +453,24 @@ public sealed class Xlate : IFlowTranslator
                 return;
             }
 
+            // OVS: a sampling_port other than in_port names the output the sample is taken for (an
+            // egress sample; the cookie carries its datapath port); an unknown port drops the action
+            // with an error. Ports are their own datapath ports here (one datapath per bridge).
+            var outputPort = FlowSampleCookie.OdpPortNone;
+            if (s.SamplingPort is { } sp && sp != _flow.InPort)
+            {
+                if (!_br.Ports.ContainsKey(sp))
+                {
+                    Note($">> can't use unknown port {sp} in flow sample action");
+                    return;
+                }
+
+                outputPort = sp;
+            }
+
             Commit();
             var cookie = new FlowSampleCookie(_flow.InPort, _br.Ofproto, s.Probability, s.CollectorSetId, s.ObsDomainId, s.ObsPointId,
-                FlowSampleCookie.OdpPortNone, FlowSampleDirection.Default);
+                outputPort, s.Direction);
             _actions.AddRange(WrapSample(FlowSampleProbability(s.Probability), UserspaceAction.WithCookie(_br.Pid, cookie)));
         }
 

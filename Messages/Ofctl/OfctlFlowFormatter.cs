@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using VSwarm.Messages.Cookies;
 using VSwarm.Messages.Flow;
 using VSwarm.Messages.OpenFlow;
 
@@ -101,7 +102,9 @@ public static class OfctlFlowFormatter
         DecTtlAction => "dec_ttl",
         LoadAction l => $"load:{OfctlValues.HashHex(l.Value)}->{l.Destination}",
         MoveAction mv => $"move:{mv.Source}->{mv.Destination}",
-        SampleAction s => $"sample(probability={s.Probability},collector_set_id={s.CollectorSetId},obs_domain_id={s.ObsDomainId},obs_point_id={s.ObsPointId})",
+        SampleAction s => $"sample(probability={s.Probability},collector_set_id={s.CollectorSetId},obs_domain_id={s.ObsDomainId},obs_point_id={s.ObsPointId}"
+            + (s.SamplingPort is { } sp ? $",sampling_port={OfPorts.Format(sp)}" : "")
+            + s.Direction switch { FlowSampleDirection.Ingress => ",ingress", FlowSampleDirection.Egress => ",egress", _ => "" } + ")",
         null => throw new ArgumentNullException(nameof(action)),
         _ => throw new ArgumentOutOfRangeException(nameof(action), action.GetType().Name, "unknown action"),
     };

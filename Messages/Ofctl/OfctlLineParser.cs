@@ -1,3 +1,4 @@
+using VSwarm.Messages.Cookies;
 using VSwarm.Messages.Flow;
 using VSwarm.Messages.OpenFlow;
 
@@ -912,6 +913,8 @@ internal sealed class OfctlLineParser(string text, string source, int line)
     {
         ushort? prob = null;
         uint cs = 0, od = 0, op = 0;
+        ushort? samplingPort = null;
+        var direction = FlowSampleDirection.Default;
         var at = 0;
         foreach (var part in arg.Split(','))
         {
@@ -920,6 +923,13 @@ internal sealed class OfctlLineParser(string text, string source, int line)
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             var k = eq < 0 ? part : part[..eq];
             var v = eq < 0 ? "" : part[(eq + 1)..];
+            if (eq < 0 && part is "ingress" or "egress")
+            {
+                // OVS's sample2 direction keywords take no value.
+                direction = part == "ingress" ? FlowSampleDirection.Ingress : FlowSampleDirection.Egress;
+                continue;
+            }
+
             if (eq < 0 || v.Length == 0)
             {
                 throw Fail(c, part, $"sample argument '{part}' needs a value");
@@ -934,10 +944,11 @@ internal sealed class OfctlLineParser(string text, string source, int line)
                 case "collector_set_id": cs = (uint)Number(v, c + eq + 1, uint.MaxValue, k); break;
                 case "obs_domain_id": od = (uint)Number(v, c + eq + 1, uint.MaxValue, k); break;
                 case "obs_point_id": op = (uint)Number(v, c + eq + 1, uint.MaxValue, k); break;
+                case "sampling_port": samplingPort = Port(v, c + eq + 1, k) is var spt && spt != OfPorts.None ? (ushort)spt : null; break; // NONE: no port, as OVS
                 default: throw Fail(c, k, $"unknown sample argument '{k}'");
             }
         }
 
-        return prob is ushort pr ? new SampleAction(pr, cs, od, op) : throw Fail(col, arg, "sample needs probability=…");
+        return prob is ushort pr ? new SampleAction(pr, cs, od, op, samplingPort, direction) : throw Fail(col, arg, "sample needs probability=…");
     }
 }

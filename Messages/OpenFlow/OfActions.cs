@@ -185,10 +185,13 @@ public sealed record LoadAction(UInt128 Value, FieldSlice Destination) : OfActio
 public sealed record MoveAction(FieldSlice Source, FieldSlice Destination) : OfAction;
 
 /// <summary>
-/// <c>sample(probability=P,collector_set_id=C,obs_domain_id=D,obs_point_id=O)</c>: per-flow
-/// sampling (IPFIX), probability P/65535.
+/// <c>sample(probability=P,collector_set_id=C,obs_domain_id=D,obs_point_id=O[,sampling_port=N][,ingress|egress])</c>:
+/// per-flow sampling (IPFIX), probability P/65535. <paramref name="SamplingPort"/> names the port the
+/// sample is taken for (OVS: an output port other than in_port makes it an egress sample with that
+/// port in the cookie); <paramref name="Direction"/> is OVS's nx_action_sample2 direction.
 /// </summary>
-public sealed record SampleAction(ushort Probability, uint CollectorSetId = 0, uint ObsDomainId = 0, uint ObsPointId = 0) : OfAction;
+public sealed record SampleAction(ushort Probability, uint CollectorSetId = 0, uint ObsDomainId = 0, uint ObsPointId = 0,
+    ushort? SamplingPort = null, VSwarm.Messages.Cookies.FlowSampleDirection Direction = VSwarm.Messages.Cookies.FlowSampleDirection.Default) : OfAction;
 
 /// <summary>
 /// An immutable list of actions with value equality (element by element), so that rule records

@@ -1,3 +1,4 @@
+using VSwarm.Messages.Cookies;
 using VSwarm.Messages.Flow;
 using VSwarm.Messages.Ofctl;
 using VSwarm.Messages.OpenFlow;
@@ -151,6 +152,9 @@ public class OfctlParserTests
             [new MoveAction(FieldSlice.Whole(OfFields.InPort), new FieldSlice(OfFields.Regs[1], 0, 16)), new MoveAction(new FieldSlice(OfFields.EthSrc, 47, 1), new FieldSlice(OfFields.Regs[2], 5, 1))],
             A("move:NXM_OF_IN_PORT[]->NXM_NX_REG1[0..15],move:eth_src[47]->reg2[5]").Items.ToArray());
         Assert.Equal([new SampleAction(100, 1, 2, 3), new SampleAction(65535)], A("sample(probability=100,collector_set_id=1,obs_domain_id=2,obs_point_id=3),sample(probability=65535)").Items.ToArray());
+        Assert.Equal(
+            [new SampleAction(100, 1, 2, 3, 4, FlowSampleDirection.Egress), new SampleAction(5, SamplingPort: OfPorts.InPort, Direction: FlowSampleDirection.Ingress), new SampleAction(6)],
+            A("sample(probability=100,collector_set_id=1,obs_domain_id=2,obs_point_id=3,sampling_port=4,egress),sample(probability=5,ingress,sampling_port=in_port),sample(probability=6,sampling_port=NONE)").Items.ToArray());
         Assert.Empty(A("drop"));
         Assert.Empty(A(""));
     }
@@ -214,6 +218,7 @@ public class OfctlParserTests
     [InlineData("actions=set_field:1.2.3.4->nw_dts", 28, "nw_dts", "unknown field 'nw_dts'")]
     [InlineData("actions=sample(probability=0)", 28, "0", "invalid probability value '0' (1..65535)")]
     [InlineData("actions=sample(probability=5,foo=1)", 30, "foo", "unknown sample argument 'foo'")]
+    [InlineData("actions=sample(probability=5,sampling_port=foo)", 44, "foo", "invalid port 'foo' for 'sampling_port'")]
     [InlineData("actions=push_vlan:0x0800", 19, "0x0800", "invalid push_vlan ethertype '0x0800' (0x8100 or 0x88a8)")]
     [InlineData("actions=goto_table:255", 20, "255", "value '255' out of range for 'goto_table' (max 254)")]
     [InlineData("ip,actions=output:70000", 19, "70000", "value '70000' out of range for 'output' (max 65535)")]

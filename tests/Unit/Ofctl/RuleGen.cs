@@ -1,3 +1,4 @@
+using VSwarm.Messages.Cookies;
 using FsCheck;
 using FsCheck.Fluent;
 using VSwarm.Messages.Flow;
@@ -404,7 +405,9 @@ public static class RuleGen
                     return new MoveAction(src, Slice(r, dstField, src.Bits));
                 }
 
-            case 14: return new SampleAction((ushort)r.Next(1, 65536), (uint)U64(r), (uint)U64(r), (uint)U64(r));
+            case 14:
+                return new SampleAction((ushort)r.Next(1, 65536), (uint)U64(r), (uint)U64(r), (uint)U64(r),
+                    r.Next(3) == 0 ? null : (ushort)r.Next(1, 100), (FlowSampleDirection)r.Next(3));
             default: return new OutputAction((ushort)r.Next(100));
         }
     }

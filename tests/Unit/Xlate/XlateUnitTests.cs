@@ -102,6 +102,21 @@ public class SamplingTests
         Assert.Equal(percent is null ? user + ",2" : $"sample(sample={percent}%,actions({user})),2", text);
     }
 
+    [Theory]
+    [InlineData("sampling_port=3,egress", "output_port=3,egress")]
+    [InlineData("sampling_port=1,ingress", "output_port=4294967295,ingress")] // in_port: an ingress sample
+    [InlineData("ingress", "output_port=4294967295,ingress")]
+    [InlineData("sampling_port=9", null)] // unknown port: OVS drops the sample action
+    public void Flow_sample_sampling_port_and_direction_reach_the_cookie(string args, string? cookieTail)
+    {
+        var bridge = new XlateBridge(Enumerable.Range(1, 4).Select(i => new XlatePort((uint)i)), flowSampling: true);
+        var bed = new XlateTestBed($"priority=1,ip,actions=sample(probability=65535,collector_set_id=1,obs_domain_id=2,obs_point_id=3,{args}),output:2", bridge);
+        var text = bed.Translate("in_port=1,ip,nw_src=1.1.1.1").Actions.ToString();
+        Assert.Equal(
+            cookieTail is null ? "2" : "userspace(pid=0,flow_sample(probability=65535,collector_set_id=1,obs_domain_id=2,obs_point_id=3," + cookieTail + ")),2",
+            text);
+    }
+
     [Fact]
     public void Flow_sample_without_collector_translates_to_nothing()
     {
