@@ -33,30 +33,20 @@ public abstract class ExternalActorRef : IActorRef
     public abstract void Tell(object message, IActorRef? sender);
 
     /// <inheritdoc />
-    public bool Equals(IActorRef? other) =>
-        other is not null && (ReferenceEquals(this, other) || (Uid == other.Uid && Path.Equals(other.Path)));
+    public bool Equals(IActorRef? other) => ActorRefIdentity.Equal(this, other);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is IActorRef r && Equals(r);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Path, Uid);
+    public override int GetHashCode() => ActorRefIdentity.Hash(this);
 
     /// <inheritdoc />
-    public int CompareTo(IActorRef? other)
-    {
-        if (other is null)
-        {
-            return 1;
-        }
-
-        var c = string.CompareOrdinal(Path.ToString(), other.Path.ToString());
-        return c != 0 ? c : Uid.CompareTo(other.Uid);
-    }
+    public int CompareTo(IActorRef? other) => ActorRefIdentity.Compare(this, other);
 
     /// <inheritdoc />
     public int CompareTo(object? obj) => obj is IActorRef r ? CompareTo(r) : 1;
 
     /// <inheritdoc />
-    public override string ToString() => $"[{Path}#{Uid}]";
+    public override string ToString() => ActorRefIdentity.Format(this);
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using VSwarm.Actors.Sflow;
 using VSwarm.Host.Commands;
 using Xunit;
+using VSwarm.TestKit;
 
 namespace VSwarm.Tests.Scenarios.Simulation;
 
@@ -112,7 +113,7 @@ public sealed class SimulateSflowLiveTests : IDisposable
 
             // sfacctd: flows aggregated per sampling rate (one "packet" per sample, not renormalized)
             // and one generic counter record per counter sample.
-            Tool.Interrupt(sfacctd);
+            ExternalTool.Interrupt(sfacctd);
             var flows = File.ReadAllLines(Path.Combine(dir, "flows.json")).Where(l => l.Contains("\"peer_ip_src\": \"127.0.0.1\"", StringComparison.Ordinal)).ToList();
             var byRate = flows.Select(l => JsonDocument.Parse(l).RootElement)
                 .GroupBy(e => e.GetProperty("sampling_rate").GetInt64())
@@ -127,7 +128,7 @@ public sealed class SimulateSflowLiveTests : IDisposable
         }
         finally
         {
-            Tool.Interrupt(sfacctd);
+            ExternalTool.Interrupt(sfacctd);
         }
     }
 
@@ -183,7 +184,7 @@ public sealed class SimulateSflowLiveTests : IDisposable
             print_output_file_append[flows]: true
             print_refresh_time[flows]: 1
             """);
-        return Tool.Start("sfacctd", ["-f", conf], redirect: false); // it logs to its logfile
+        return ExternalTool.Start("sfacctd", ["-f", conf], redirect: false); // it logs to its logfile
     }
 
     /// <summary>sfacctd gives no sign that it listens: send a probe datagram (another agent address) until its counter record is written.</summary>
@@ -221,7 +222,7 @@ public sealed class SimulateSflowLiveTests : IDisposable
             args.Add(f);
         }
 
-        var (rc, stdout, stderr) = Tool.Run("tshark", args, TimeSpan.FromSeconds(120));
+        var (rc, stdout, stderr) = ExternalTool.Run("tshark", args, TimeSpan.FromSeconds(120));
         Assert.True(rc == 0, $"tshark failed ({rc}): {stderr}");
         var d = new Decoded();
         foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -277,71 +278,5 @@ public sealed class SimulateSflowLiveTests : IDisposable
         public List<FlowSampleRow> FlowSamples { get; } = [];
 
         public List<CounterSampleRow> CounterSamples { get; } = [];
-    }
-}
-
-/// <summary>Runs tshark and sfacctd; a missing tool fails with the install line (test.sh installs them).</summary>
-internal static class Tool
-{
-    public static (int ExitCode, string Stdout, string Stderr) Run(string tool, IEnumerable<string> args, TimeSpan timeout)
-    {
-        using var p = Start(tool, args);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} did not finish within {timeout}");
-        }
-
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    public static Process Start(string tool, IEnumerable<string> args, bool redirect = true)
-    {
-        var path = Find(tool);
-        var psi = new ProcessStartInfo(path) { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {path}");
-    }
-
-    /// <summary>SIGINT by pid (sfacctd purges its cache and exits), SIGKILL if it does not stop.</summary>
-    public static void Interrupt(Process p)
-    {
-        if (p.HasExited)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            kill?.WaitForExit();
-        }
-
-        if (!p.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            p.Kill(entireProcessTree: true);
-        }
-    }
-
-    private static string Find(string tool)
-    {
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Concat(["/usr/sbin", "/usr/bin", "/sbin"]);
-        foreach (var d in dirs.Where(d => d.Length > 0))
-        {
-            var candidate = Path.Combine(d, tool);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        var package = tool == "sfacctd" ? "pmacct" : tool;
-        throw new InvalidOperationException($"{tool} is not installed: apt-get install -y {package} (test.sh installs it)");
     }
 }

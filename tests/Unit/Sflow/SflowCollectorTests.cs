@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using VSwarm.Actors.Sflow;
 using Xunit;
+using VSwarm.TestKit;
 
 namespace VSwarm.Tests.Unit.Sflow;
 
@@ -39,12 +40,12 @@ public sealed class SflowCollectorTests : IDisposable
             args.Add(f);
         }
 
-        var (rc, stdout, stderr) = Tool.Run("tshark", args, TimeSpan.FromSeconds(60));
+        var (rc, stdout, stderr) = ExternalTool.Run("tshark", args, TimeSpan.FromSeconds(60));
         Assert.True(rc == 0, $"tshark failed ({rc}): {stderr}");
         var line = Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("192.0.2.10|1|1,2|1|400|400|3|0x00000004|1,1001|1|1518|2", line.Trim());
 
-        var (_, verbose, _) = Tool.Run("tshark", ["-r", pcap, "-V"], TimeSpan.FromSeconds(60));
+        var (_, verbose, _) = ExternalTool.Run("tshark", ["-r", pcap, "-V"], TimeSpan.FromSeconds(60));
         Assert.DoesNotContain("Malformed", verbose, StringComparison.Ordinal);
         Assert.Contains("Extended switch data", verbose, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Generic interface counters", verbose, StringComparison.OrdinalIgnoreCase);
@@ -67,7 +68,7 @@ public sealed class SflowCollectorTests : IDisposable
         r.Tick();
         var pcap = Path.Combine(dir, "packed.pcap");
         File.WriteAllBytes(pcap, SflowPcap.Write(sent));
-        var (rc, stdout, stderr) = Tool.Run("tshark",
+        var (rc, stdout, stderr) = ExternalTool.Run("tshark",
             ["-r", pcap, "-T", "fields", "-E", "occurrence=a", "-e", "sflow_245.sequence_number", "-e", "sflow_245.numsamples", "-e", "sflow.flow_sample.sequence_number", "-e", "sflow_245.header.frame_length"],
             TimeSpan.FromSeconds(60));
         Assert.True(rc == 0, $"tshark failed ({rc}): {stderr}");
@@ -83,7 +84,7 @@ public sealed class SflowCollectorTests : IDisposable
         var pcap = Path.Combine(dir, "a.pcap");
         File.WriteAllBytes(pcap, SflowPcap.Write([SflowEncoder.Encode(SflowGolden.DatagramA())]));
         var json = Path.Combine(dir, "flows.json");
-        var (rc, _, stderr) = Tool.Run("sfacctd",
+        var (rc, _, stderr) = ExternalTool.Run("sfacctd",
             ["-I", pcap, "-P", "print", "-O", "json", "-r", "1", "-c", "peer_src_ip,in_iface,out_iface,src_host,dst_host,src_port,dst_port,proto,sampling_rate", "-o", json],
             TimeSpan.FromSeconds(60));
         Assert.True(rc == 0, $"sfacctd failed ({rc}): {stderr}");
@@ -95,7 +96,7 @@ public sealed class SflowCollectorTests : IDisposable
     {
         var port = FreeUdpPort();
         var json = Path.Combine(dir, "live.json");
-        using var p = Tool.Start("sfacctd",
+        using var p = ExternalTool.Start("sfacctd",
             ["-L", "127.0.0.1", "-l", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-P", "print", "-O", "json", "-r", "1",
              "-c", "peer_src_ip,in_iface,out_iface,src_host,dst_host,src_port,dst_port,proto,sampling_rate", "-o", json]);
         try
@@ -113,7 +114,7 @@ public sealed class SflowCollectorTests : IDisposable
         }
         finally
         {
-            Tool.Interrupt(p);
+            ExternalTool.Interrupt(p);
         }
 
         Assert.True(File.Exists(json), "sfacctd wrote no flows file within 20 s");
@@ -148,76 +149,5 @@ public sealed class SflowCollectorTests : IDisposable
     {
         using var s = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)s.Client.LocalEndPoint!).Port;
-    }
-}
-
-/// <summary>Runs the collector tools; a missing tool fails with the install line.</summary>
-internal static class Tool
-{
-    public static (int ExitCode, string Stdout, string Stderr) Run(string tool, IEnumerable<string> args, TimeSpan timeout)
-    {
-        using var p = Start(tool, args);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill();
-            throw new TimeoutException($"{tool} did not finish within {timeout}");
-        }
-
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    public static Process Start(string tool, IEnumerable<string> args)
-    {
-        var path = Find(tool);
-        var psi = new ProcessStartInfo(path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {path}");
-    }
-
-    /// <summary>SIGINT by pid (sfacctd purges its cache and exits), SIGKILL if it does not stop.</summary>
-    public static void Interrupt(Process p)
-    {
-        if (p.HasExited)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            kill?.WaitForExit();
-        }
-
-        if (!p.WaitForExit(TimeSpan.FromSeconds(10)))
-        {
-            p.Kill();
-        }
-    }
-
-    private static string Find(string tool)
-    {
-        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Concat(["/usr/sbin", "/usr/bin", "/sbin"]);
-        foreach (var d in dirs.Where(d => d.Length > 0))
-        {
-            var candidate = Path.Combine(d, tool);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        var package = tool == "sfacctd" ? "pmacct" : tool;
-        throw new InvalidOperationException($"{tool} is not installed: apt-get install -y {package} (test.sh installs it)");
     }
 }
