@@ -146,7 +146,15 @@ public sealed class ActorBridgeHost : IBridgeHost
             return;
         }
 
-        var inPorts = options.Ports.Count > 0 ? options.Ports.Select(p => (uint)p.Ofport).ToList() : [1u];
+        // Local traffic enters through ordinary ports only: a patch port receives only what its
+        // peer bridge sends (as in OVS), so its rx counter measures the patch link.
+        var patch = options.Links.Select(l => l.Ofport).ToHashSet();
+        var inPorts = options.Ports.Count > 0 ? options.Ports.Where(p => !patch.Contains(p.Ofport)).Select(p => (uint)p.Ofport).ToList() : [1u];
+        if (inPorts.Count == 0)
+        {
+            return;
+        }
+
         var flows = new FlowSet(new FlowSetSpec(inPorts, ["tcp", "udp"]), _traffic.Flows, unchecked((int)Rendezvous.Score(bridge, "traffic")));
         var next = 0;
         var pump = _system.Scheduler.ScheduleRepeatedly(_traffic.Interval, _traffic.Interval, () =>
