@@ -130,6 +130,18 @@ public sealed class ActorBridgeHost : IBridgeHost
     public async Task<BridgeStats?> StatsAsync(string bridge, CancellationToken ct = default) =>
         _bridges.TryGetValue(bridge, out var b) ? await b.Ref.Ask<BridgeStats>(GetBridgeStats.Instance, _askTimeout, ct).ConfigureAwait(false) : null;
 
+    /// <summary>Packets received on a running bridge's patch ports (from its peers), or null when it does not run here.</summary>
+    public async Task<long?> PatchRxAsync(string bridge, CancellationToken ct = default)
+    {
+        if (!_bridges.TryGetValue(bridge, out var b))
+        {
+            return null;
+        }
+
+        var ports = await b.Ref.Ask<Ports>(GetPorts.Instance, _askTimeout, ct).ConfigureAwait(false);
+        return ports.Items.Where(p => p.PeerBridge is not null).Sum(p => p.Counters.RxPackets);
+    }
+
     /// <summary>Stops every bridge and the host actor.</summary>
     public void StopAll()
     {

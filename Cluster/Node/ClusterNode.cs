@@ -210,7 +210,8 @@ public sealed class ClusterNode : IAsyncDisposable
                 continue;
             }
 
-            var record = new BridgeStatusRecord(b.Bridge, Name, b.Token, stats.Packets, stats.Flows, RuleText.Parse(b.RulesText).Count, b.RulesRevision, _system.Scheduler.Now);
+            var patchRx = await Host.PatchRxAsync(b.Bridge).ConfigureAwait(false) ?? 0;
+            var record = new BridgeStatusRecord(b.Bridge, Name, b.Token, stats.Packets, stats.Flows, RuleText.Parse(b.RulesText).Count, b.RulesRevision, _system.Scheduler.Now, patchRx);
             await _store.PutAsync(ClusterKeys.BridgeStatus(Name, b.Bridge), record.ToJson(), lease).ConfigureAwait(false);
         }
     }
