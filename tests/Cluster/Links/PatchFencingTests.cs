@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using FsCheck;
+using FsCheck.Fluent;
 using VSwarm.Actors.Bridge.Protocol;
 using VSwarm.Actors.Config;
 using VSwarm.Cluster.Node;
@@ -87,6 +89,36 @@ public sealed class PatchFencingTests : IAsyncLifetime
         Assert.Equal(2, _links.Calls.Count);
         Assert.All(_links.Calls, call => Assert.Equal(("br9", 5, 11L), (call.Peer, call.Port, call.Token)));
     }
+
+    [Fact]
+    public void Delivered_and_fenced_match_a_model_of_the_newest_token_for_any_sequence() =>
+        Prop.ForAll(VSwarm.Tests.Cluster.Remoting.FrameGen.Arb(r =>
+            (Directory: (long)r.Next(0, 6), Batches: Enumerable.Range(0, r.Next(1, 30)).Select(_ => (Token: (long)r.Next(1, 10), Count: r.Next(1, 4))).ToList())), t =>
+        {
+            var links = new Links();
+            links.Newest["br9"] = t.Directory;
+            var host = _sys.ActorOf(Props.Create(() => new BridgeHostActor(links, null)));
+            var br1 = new BridgeOptions { Name = "br1", Ports = [new PortOptions { Ofport = 1, Ifindex = 1 }, new PortOptions { Ofport = 2, Ifindex = 2 }] };
+            host.Ask<IActorRef>(new StartBridge(br1, 1), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            long newest = t.Directory, delivered = 0, fenced = 0;
+            foreach (var (token, count) in t.Batches)
+            {
+                host.Tell(From("br9", token, count), ActorRefs.NoSender);
+                if (token < newest)
+                {
+                    fenced += count;
+                }
+                else
+                {
+                    newest = token;
+                    delivered += count;
+                }
+            }
+
+            var c = host.Ask<PatchCounters>(GetPatchCounters.Instance, TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            _sys.Stop(host);
+            Assert.Equal((delivered, fenced), (c.ReceivedRemote, c.Fenced));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(50));
 
     /// <summary>A links double: records what it is handed, answers from settable state.</summary>
     private sealed class Links : IRemoteLinks
