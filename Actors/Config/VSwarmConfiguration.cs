@@ -177,6 +177,8 @@ public static partial class VSwarmConfiguration
         Check(n.FenceMarginMs > 0 && n.FenceMarginMs < n.LeaseTtlMs - keepAlive, "node:fenceMarginMs", $"must be > 0 and below leaseTtlMs - keepalive ({n.LeaseTtlMs - keepAlive}) (got {n.FenceMarginMs})");
         Check(n.StatusIntervalMs >= 100, "node:statusIntervalMs", $"must be >= 100 (got {n.StatusIntervalMs})");
         Check(n.TrafficPacketsPerTick is >= 0 and <= 4096, "node:trafficPacketsPerTick", $"must be 0..4096 (got {n.TrafficPacketsPerTick})");
+        Check(!string.IsNullOrEmpty(n.Cluster), "node:cluster", "must not be empty");
+        Check(n.Secret.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(n.Secret) >= 16, "node:secret", $"must be empty (no node links) or at least 16 bytes (got {System.Text.Encoding.UTF8.GetByteCount(n.Secret)})");
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var bi = 0; bi < options.Bridges.Count; bi++)

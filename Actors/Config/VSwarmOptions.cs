@@ -49,6 +49,16 @@ public sealed class NodeOptions
     /// <summary>Packets per 100 ms a node generates into each bridge it runs (0 = none). Default 32 (VSwarm).</summary>
     public int TrafficPacketsPerTick { get; set; } = 32;
 
+    /// <summary>Cluster name checked in the node-link handshake: a node of another cluster is refused. Default "vswarm".</summary>
+    public string Cluster { get; set; } = "vswarm";
+
+    /// <summary>
+    /// Shared secret (at least 16 bytes of UTF-8) both ends of a node link prove with HMAC-SHA256
+    /// without sending it; better set from the environment (<c>VSWARM_NODE__SECRET</c>) than in the
+    /// file. Empty: the node runs without links (patch traffic to other nodes is undeliverable).
+    /// </summary>
+    public string Secret { get; set; } = "";
+
     /// <summary>The endpoints to use (the default when none are configured).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> EffectiveEtcdEndpoints => EtcdEndpoints.Count > 0 ? EtcdEndpoints : [DefaultEtcdEndpoint];

@@ -130,6 +130,18 @@ public sealed class ActorBridgeHost : IBridgeHost
     public async Task<BridgeStats?> StatsAsync(string bridge, CancellationToken ct = default) =>
         _bridges.TryGetValue(bridge, out var b) ? await b.Ref.Ask<BridgeStats>(GetBridgeStats.Instance, _askTimeout, ct).ConfigureAwait(false) : null;
 
+    /// <summary>Packets received on a running bridge's patch ports (from its peers), or null when it does not run here.</summary>
+    public async Task<long?> PatchRxAsync(string bridge, CancellationToken ct = default)
+    {
+        if (!_bridges.TryGetValue(bridge, out var b))
+        {
+            return null;
+        }
+
+        var ports = await b.Ref.Ask<Ports>(GetPorts.Instance, _askTimeout, ct).ConfigureAwait(false);
+        return ports.Items.Where(p => p.PeerBridge is not null).Sum(p => p.Counters.RxPackets);
+    }
+
     /// <summary>Stops every bridge and the host actor.</summary>
     public void StopAll()
     {
@@ -146,7 +158,15 @@ public sealed class ActorBridgeHost : IBridgeHost
             return;
         }
 
-        var inPorts = options.Ports.Count > 0 ? options.Ports.Select(p => (uint)p.Ofport).ToList() : [1u];
+        // Local traffic enters through ordinary ports only: a patch port receives only what its
+        // peer bridge sends (as in OVS), so its rx counter measures the patch link.
+        var patch = options.Links.Select(l => l.Ofport).ToHashSet();
+        var inPorts = options.Ports.Count > 0 ? options.Ports.Where(p => !patch.Contains(p.Ofport)).Select(p => (uint)p.Ofport).ToList() : [1u];
+        if (inPorts.Count == 0)
+        {
+            return;
+        }
+
         var flows = new FlowSet(new FlowSetSpec(inPorts, ["tcp", "udp"]), _traffic.Flows, unchecked((int)Rendezvous.Score(bridge, "traffic")));
         var next = 0;
         var pump = _system.Scheduler.ScheduleRepeatedly(_traffic.Interval, _traffic.Interval, () =>

@@ -5,7 +5,8 @@ namespace VSwarm.Cluster.Node;
 
 /// <summary>
 /// The value of <c>/vswarm/status/&lt;node&gt;/&lt;br&gt;</c>, written by the owner on its lease every
-/// status interval, for <c>vswarm cluster status</c>.
+/// status interval, for <c>vswarm cluster status</c>. <c>patchRx</c> is the packets its patch
+/// ports received from their peer bridges (on this node or, over node links, on another).
 /// </summary>
 public sealed record BridgeStatusRecord(
     [property: JsonPropertyName("bridge")] string Bridge,
@@ -15,7 +16,8 @@ public sealed record BridgeStatusRecord(
     [property: JsonPropertyName("flows")] long Flows,
     [property: JsonPropertyName("rules")] int Rules,
     [property: JsonPropertyName("rulesRevision")] long RulesRevision,
-    [property: JsonPropertyName("at")] DateTimeOffset At)
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("patchRx")] long PatchRx = 0)
 {
     /// <summary>The stored JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this);

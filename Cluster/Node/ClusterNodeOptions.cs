@@ -1,4 +1,5 @@
 using VSwarm.Cluster.Membership;
+using VSwarm.Cluster.Remoting;
 
 namespace VSwarm.Cluster.Node;
 
@@ -22,4 +23,11 @@ public sealed record ClusterNodeOptions
 
     /// <summary>Local traffic per running bridge.</summary>
     public TrafficOptions Traffic { get; init; } = new();
+
+    /// <summary>
+    /// Node links (cluster name, shared secret, timing); null: no links, so patch traffic to a
+    /// peer bridge on another node is undeliverable. The registry is always replaced by
+    /// <see cref="Remoting.Registry.ClusterMessages.Registry"/> (every node must agree on it).
+    /// </summary>
+    public RemotingSettings? Links { get; init; }
 }

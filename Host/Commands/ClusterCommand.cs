@@ -59,7 +59,7 @@ internal static class ClusterCommand
 
         var statuses = all.Kvs.Where(k => k.Key.StartsWith(ClusterKeys.Status, StringComparison.Ordinal))
             .Select(k => BridgeStatusRecord.TryParse(k.Value)).OfType<BridgeStatusRecord>().ToList();
-        var bridges = new Table().Title("bridges").AddColumns("bridge", "owner", "token", "rules", "packets", "megaflows");
+        var bridges = new Table().Title("bridges").AddColumns("bridge", "owner", "token", "rules", "packets", "megaflows", "patch rx");
         var byBridge = all.Kvs.Where(k => ClusterKeys.TryParseBridgeKey(k.Key, out _, out _))
             .GroupBy(k => ClusterKeys.TryParseBridgeKey(k.Key, out var b, out _) ? b : string.Empty)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
@@ -75,7 +75,8 @@ internal static class ClusterCommand
                 owner?.CreateRevision.ToString(CultureInfo.InvariantCulture) ?? "-",
                 (flows is null ? 0 : flows.Value.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length).ToString(CultureInfo.InvariantCulture),
                 st?.Packets.ToString(CultureInfo.InvariantCulture) ?? "-",
-                st?.Flows.ToString(CultureInfo.InvariantCulture) ?? "-");
+                st?.Flows.ToString(CultureInfo.InvariantCulture) ?? "-",
+                st?.PatchRx.ToString(CultureInfo.InvariantCulture) ?? "-");
         }
 
         AnsiConsole.Write(members);

@@ -7,6 +7,8 @@ using VSwarm.Cluster.Coordination;
 using VSwarm.Cluster.Membership;
 using VSwarm.Cluster.Node;
 using VSwarm.Cluster.Placement;
+using VSwarm.Cluster.Remoting;
+using VSwarm.Cluster.Transport.Kestrel;
 using VSwarm.Runtime;
 
 namespace VSwarm.Host.Commands;
@@ -97,9 +99,10 @@ internal static class NodeCommand
             },
             StatusInterval = TimeSpan.FromMilliseconds(n.StatusIntervalMs),
             Traffic = new TrafficOptions { PacketsPerTick = n.TrafficPacketsPerTick },
+            Links = n.Secret.Length == 0 ? null : new RemotingSettings { ClusterName = n.Cluster, SharedSecret = System.Text.Encoding.UTF8.GetBytes(n.Secret) },
         };
 
-        var node = new ClusterNode(store, system, nodeOptions);
+        var node = new ClusterNode(store, system, nodeOptions, nodeOptions.Links is null ? null : new KestrelLinkTransport());
         try
         {
             foreach (var b in options.Bridges)
@@ -115,7 +118,21 @@ internal static class NodeCommand
 
         system.EventStream.Subscribe<BridgeActivated>(e => Record("ACTIVATED", e.Bridge, e.Node, e.Token));
         system.EventStream.Subscribe<BridgeDeactivated>(e => Record("DEACTIVATED", e.Bridge, e.Node, e.Token));
-        node.Start();
+        try
+        {
+            await node.StartAsync(stop.Token);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"vswarm node: cannot listen for node links on {n.Listen}: {e.Message}");
+            return 1;
+        }
+
+        if (nodeOptions.Links is null)
+        {
+            NodeLog.NoLinks(log, n.Name);
+        }
+
         NodeLog.Started(log, n.Name, n.Listen, store.Endpoint.ToString());
         try
         {
@@ -153,4 +170,7 @@ internal static partial class NodeLog
 
     [LoggerMessage(101, LogLevel.Warning, "graceful leave failed: {Reason}")]
     public static partial void LeaveFailed(ILogger log, string reason);
+
+    [LoggerMessage(102, LogLevel.Warning, "node {Node} runs without node links (no node:secret / VSWARM_NODE__SECRET): patch traffic to other nodes is undeliverable")]
+    public static partial void NoLinks(ILogger log, string node);
 }

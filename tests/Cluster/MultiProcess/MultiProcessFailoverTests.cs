@@ -16,7 +16,9 @@ namespace VSwarm.Tests.Cluster.MultiProcess;
 /// Three real `vswarm node` processes on a real etcd, six bridges with rules: kill one node by
 /// pid, its bridges come up elsewhere within lease TTL + 2 s with every committed rule and moving
 /// counters; restart it, the bridges rebalance; from the nodes' activation records no bridge was
-/// ever active on two nodes at once.
+/// ever active on two nodes at once. The bridges are patch-linked in pairs chosen so that placement
+/// splits them over nodes: frames cross node links (the peers' patch rx in their status grows)
+/// before the kill and again after failover. The shared secret comes from VSWARM_NODE__SECRET.
 /// </summary>
 [Collection(EtcdCollection.Name)]
 public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelper output) : IDisposable
@@ -53,8 +55,9 @@ public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelpe
     {
         await etcd.Client.DeleteAsync(ClusterKeys.Root, prefix: true);
         var config = Path.Combine(_dir, "vswarm.json");
-        var bridgesJson = string.Join(",", Bridges.Select(b => $$"""{ "name": "{{b}}", "ports": [ { "ofport": 1, "ifindex": 1 }, { "ofport": 2, "ifindex": 2 } ] }"""));
-        await File.WriteAllTextAsync(config, $$"""{ "node": { "leaseTtlMs": {{LeaseTtlMs}}, "statusIntervalMs": 250, "trafficPacketsPerTick": 16 }, "bridges": [ {{bridgesJson}} ] }""");
+        var peers = PairAcrossNodes();
+        var bridgesJson = string.Join(",", Bridges.Select(b => $$"""{ "name": "{{b}}", "ports": [ { "ofport": 1, "ifindex": 1 }, { "ofport": 2, "ifindex": 2 } ], "links": [ { "ofport": 2, "peerBridge": "{{peers[b]}}", "peerOfport": 2 } ] }"""));
+        await File.WriteAllTextAsync(config, $$"""{ "node": { "leaseTtlMs": {{LeaseTtlMs}}, "statusIntervalMs": 250, "trafficPacketsPerTick": 16, "cluster": "mp-test" }, "bridges": [ {{bridgesJson}} ] }""");
         var ports = Names.ToDictionary(n => n, _ => FreePort());
         foreach (var n in Names)
         {
@@ -65,15 +68,18 @@ public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelpe
         var durable = new DurableBridgeStore(Store);
         await Until(async () => (await durable.ListBridgesAsync()).Count == Bridges.Length, "bridge configs seeded", TimeSpan.FromSeconds(20));
         var committed = new Dictionary<string, (string Text, long Rev)>();
-        foreach (var (b, i) in Bridges.Select((b, i) => (b, i)))
+        foreach (var b in Bridges)
         {
-            var commit = await durable.CommitAsync(b, FlowModText.ParseAddFlows($"priority=10,ip,nw_dst=10.{i}.0.0/16 actions=output:2\npriority=5,tcp actions=drop\npriority=0 actions=output:1\n"));
+            // In from the peer: drop (no ping-pong over the patch link); udp to the peer; tcp dropped; the rest out of port 1.
+            var commit = await durable.CommitAsync(b, FlowModText.ParseAddFlows("priority=20,in_port=2 actions=drop\npriority=10,udp actions=output:2\npriority=5,tcp actions=drop\npriority=0 actions=output:1\n"));
             Assert.True(commit.Committed, commit.Error);
             committed[b] = await durable.GetFlowsAsync(b);
         }
 
         // Every bridge owned by its rendezvous choice, running every rule, with moving counters.
         await Until(async () => await PlacedAndRunning(Names, committed), "initial placement", TimeSpan.FromSeconds(20));
+        await Until(async () => await CrossNodeTraffic(Names, peers), "frames cross node links", TimeSpan.FromSeconds(10));
+        Assert.All(_nodes.Values, n => Assert.Contains(n.Lines, l => l.Contains("link up:", StringComparison.Ordinal)));
 
         // Crash the owner of br0.
         var victim = (await Claims())["br0"].Owner.Node;
@@ -94,6 +100,7 @@ public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelpe
         }
 
         await Until(async () => await PlacedAndRunning(survivors, committed), "rules and traffic on the heirs", TimeSpan.FromSeconds(10));
+        await Until(async () => await CrossNodeTraffic(survivors, peers), "frames cross node links after failover", TimeSpan.FromSeconds(10));
 
         // Restart: the same name, a new incarnation; bridges rebalance back.
         Start(victim, ports[victim], config);
@@ -122,7 +129,76 @@ public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelpe
     }
 
     private void Start(string name, int port, string config) =>
-        _nodes[name] = new NodeProcess(name, $"127.0.0.1:{port}", etcd.Endpoint, config);
+        _nodes[name] = new NodeProcess(name, $"127.0.0.1:{port}", etcd.Endpoint, config, new Dictionary<string, string> { ["VSWARM_NODE__SECRET"] = "a secret shared by the mp-test nodes" });
+
+    /// <summary>
+    /// Pairs the bridges so that as many pairs as possible are split by placement over all three
+    /// nodes and over the two that survive the kill of br0's owner; fails when no pair would cross.
+    /// </summary>
+    private static Dictionary<string, string> PairAcrossNodes()
+    {
+        var victim = Rendezvous.Owner("br0", Names)!;
+        var survivors = Names.Where(n => n != victim).ToList();
+        bool Split(string a, string b, IReadOnlyCollection<string> live) => Rendezvous.Owner(a, live) != Rendezvous.Owner(b, live);
+        var best = new Dictionary<string, string>();
+        var bestScore = -1;
+        foreach (var pairing in Pairings(Bridges.ToList()))
+        {
+            var score = pairing.Count(p => Split(p.A, p.B, Names)) * 10 + pairing.Count(p => Split(p.A, p.B, survivors));
+            if (pairing.Any(p => Split(p.A, p.B, Names)) && pairing.Any(p => Split(p.A, p.B, survivors)) && score > bestScore)
+            {
+                bestScore = score;
+                best = pairing.SelectMany(p => new[] { (p.A, p.B), (p.B, p.A) }).ToDictionary(x => x.Item1, x => x.Item2);
+            }
+        }
+
+        Assert.True(bestScore >= 0, "no pairing of the bridges crosses nodes before and after the kill");
+        return best;
+    }
+
+    private static IEnumerable<List<(string A, string B)>> Pairings(List<string> items)
+    {
+        if (items.Count == 0)
+        {
+            yield return [];
+            yield break;
+        }
+
+        for (var k = 1; k < items.Count; k++)
+        {
+            var rest = items.Where((_, i) => i != 0 && i != k).ToList();
+            foreach (var tail in Pairings(rest))
+            {
+                yield return [(items[0], items[k]), .. tail];
+            }
+        }
+    }
+
+    /// <summary>Every linked pair split over <paramref name="live"/> shows patch rx on both owners' current status records.</summary>
+    private async Task<bool> CrossNodeTraffic(string[] live, Dictionary<string, string> peers)
+    {
+        var claims = await Claims();
+        var status = (await Store.RangeAsync(ClusterKeys.Status, prefix: true)).Kvs
+            .Select(kv => BridgeStatusRecord.TryParse(kv.Value)).OfType<BridgeStatusRecord>().ToList();
+        var split = Bridges.Where(b => Rendezvous.Owner(b, live) != Rendezvous.Owner(peers[b], live)).ToList();
+        Assert.NotEmpty(split);
+        foreach (var b in split)
+        {
+            if (!claims.TryGetValue(b, out var claim) || claim.Owner.Node != Rendezvous.Owner(b, live))
+            {
+                return false;
+            }
+
+            var st = status.FirstOrDefault(s => s.Bridge == b && s.Node == claim.Owner.Node && s.Token == claim.Token);
+            if (st is null || st.PatchRx == 0)
+            {
+                return false;
+            }
+        }
+
+        output.WriteLine($"cross-node patch rx over {string.Join(",", live)}: " + string.Join(", ", split.Select(b => $"{b}<-{peers[b]}")));
+        return true;
+    }
 
     private IEnumerable<ActivationRecord> Activations() =>
         ActivationRecord.Parse(_nodes.Values.Concat(_dead).SelectMany(n => n.Lines));
@@ -150,7 +226,7 @@ public sealed class MultiProcessFailoverTests(EtcdFixture etcd, ITestOutputHelpe
             }
 
             var st = status.FirstOrDefault(s => s.Bridge == b && s.Node == claim.Owner.Node && s.Token == claim.Token);
-            if (st is null || st.RulesRevision != committed[b].Rev || st.Rules != 3 || st.Packets == 0)
+            if (st is null || st.RulesRevision != committed[b].Rev || st.Rules != 4 || st.Packets == 0)
             {
                 return false;
             }

@@ -13,7 +13,7 @@ public sealed class NodeProcess : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
 
-    public NodeProcess(string name, string listen, Uri etcd, string configPath)
+    public NodeProcess(string name, string listen, Uri etcd, string configPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         Name = name;
         var psi = new ProcessStartInfo("dotnet")
@@ -34,6 +34,11 @@ public sealed class NodeProcess : IDisposable
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("VSWARM_", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             psi.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
         }
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
