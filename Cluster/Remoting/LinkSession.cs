@@ -168,6 +168,15 @@ internal sealed class LinkSession
                 return null;
             case HeartbeatFrame:
                 return null;
+            case WatchFrame w:
+                _remoting.Watches.OnWatch(_peer.Node, _peer, w);
+                return null;
+            case UnwatchFrame u:
+                _remoting.Watches.OnUnwatch(_peer.Node, u);
+                return null;
+            case DeathWatchNotificationFrame d:
+                _remoting.Watches.OnNotification(_peer.Node, d);
+                return null;
             case RefuseFrame r:
                 return "closed by the peer: " + r.Reason;
             default:
@@ -280,6 +289,14 @@ internal sealed class LinkSession
 
     private int WriteOne(Outbound item, System.IO.Pipelines.PipeWriter output, NetlinkWriter scratch)
     {
+        if (item.Control is { } control)
+        {
+            var length = LinkFrameCodec.Measure(control);
+            var n = LinkFrameCodec.Write(control, _seq++, output.GetSpan(length));
+            output.Advance(n);
+            return n;
+        }
+
         if (item.Target is null)
         {
             var hb = output.GetSpan(16);
@@ -328,8 +345,11 @@ internal sealed class LinkSession
         sender is null || sender.IsNobody() ? null : sender.Path.ToString();
 }
 
-/// <summary>An entry of a link's send queue: a message for a remote actor, or a heartbeat (Target null).</summary>
-internal readonly record struct Outbound(RemoteActorRef? Target, object? Message, IActorRef? Sender)
+/// <summary>
+/// An entry of a link's send queue: a message for a remote actor, a control frame (remote
+/// DeathWatch; <paramref name="Control"/> set), or a heartbeat (both Target and Control null).
+/// </summary>
+internal readonly record struct Outbound(RemoteActorRef? Target, object? Message, IActorRef? Sender, LinkFrame? Control = null)
 {
     public static Outbound Heartbeat => default;
 }

@@ -41,6 +41,8 @@ public sealed class NodeLinks : IAsyncDisposable
         Transport = transport;
         Log = system.LoggerFactory.CreateLogger("VSwarm.Cluster.Remoting");
         _random = settings.RandomSeed is { } seed ? new Random(seed) : new Random();
+        Watches = new RemoteWatch(this);
+        Watches.Start();
         system.SetExternalResolver(ResolveForeign);
     }
 
@@ -66,6 +68,15 @@ public sealed class NodeLinks : IAsyncDisposable
     public bool IsIdle => _peers.Values.All(p => p.Pending == 0);
 
     internal ILinkTransport Transport { get; }
+
+    /// <summary>Remote DeathWatch of this node (both as watcher and as watched).</summary>
+    internal RemoteWatch Watches { get; }
+
+    /// <summary>Remote watch pairs held by local watchers of refs on other nodes (0 once all ended; shows leaks).</summary>
+    public int RemoteWatchCount => Watches.WatchingCount;
+
+    /// <summary>Watches of local actors held for watchers on other nodes (0 once all ended; shows leaks).</summary>
+    public int RemoteWatcherCount => Watches.ServedCount;
 
     internal IScheduler Scheduler => System.Scheduler;
 
@@ -125,6 +136,8 @@ public sealed class NodeLinks : IAsyncDisposable
             p.SetAddress(null, false);
             p.Stop();
         }
+
+        Watches.NodeGone(node); // removed from the cluster: its watches end now, even with no link up
     }
 
     /// <summary>A ref to the actor at <paramref name="path"/> (e.g. "/user/bridges/br1") on <paramref name="node"/>.</summary>
@@ -160,6 +173,7 @@ public sealed class NodeLinks : IAsyncDisposable
         }
 
         System.SetExternalResolver(null);
+        Watches.Stop();
         if (_listener is not null)
         {
             await _listener.DisposeAsync();
@@ -177,6 +191,9 @@ public sealed class NodeLinks : IAsyncDisposable
     }
 
     internal void Publish(object @event) => System.EventStream.Publish(@event);
+
+    /// <summary>The link to <paramref name="node"/>, if it is a known peer.</summary>
+    internal PeerLink? Link(string node) => _peers.TryGetValue(node, out var p) ? p : null;
 
     internal double NextRandom()
     {

@@ -46,6 +46,9 @@ internal sealed class PeerLink
 
     public string Node { get; }
 
+    /// <summary>The node links this link belongs to.</summary>
+    public NodeLinks Remoting => _remoting;
+
     /// <summary>Where to dial the peer; null while unknown (messages then go to dead letters).</summary>
     public string? Address { get; private set; }
 
@@ -109,6 +112,38 @@ internal sealed class PeerLink
         {
             Undeliverable(new Outbound(target, message, sender), null);
         }
+    }
+
+    /// <summary>
+    /// Queues a control frame (remote DeathWatch) like a message: false when it cannot go out because
+    /// the peer is unknown, its link is down, or the first connection's queue is full.
+    /// </summary>
+    public bool SendControl(LinkFrame frame)
+    {
+        var dial = false;
+        var queued = false;
+        lock (_gate)
+        {
+            if (_state == LinkState.Idle && Address is not null && !_remoting.IsStopped)
+            {
+                _state = LinkState.Connecting;
+                dial = true;
+            }
+
+            if (_state == LinkState.Up || (_state == LinkState.Connecting && Interlocked.Read(ref _queued) < _remoting.Settings.PendingLimit))
+            {
+                Interlocked.Increment(ref _queued);
+                Queue.Writer.TryWrite(new Outbound(null, null, null, frame));
+                queued = true;
+            }
+        }
+
+        if (dial)
+        {
+            StartDial();
+        }
+
+        return queued;
     }
 
     /// <summary>A message that cannot go out: dead letters on this node, counted.</summary>
@@ -306,6 +341,7 @@ internal sealed class PeerLink
 
         RemotingLog.LinkDown(_remoting.Log, Node, reason);
         DrainToDeadLetters();
+        _remoting.Watches.NodeGone(Node);
         _remoting.Publish(new LinkDown(Node, reason));
         ScheduleRetry();
     }
@@ -328,6 +364,7 @@ internal sealed class PeerLink
         if (drain)
         {
             DrainToDeadLetters();
+            _remoting.Watches.NodeGone(Node); // the first connection failed: watches of refs there end
         }
 
         ScheduleRetry();

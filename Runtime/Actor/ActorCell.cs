@@ -712,7 +712,14 @@ internal sealed class ActorCell : IActorContext
             {
                 foreach (var w in _watching.Keys)
                 {
-                    (w as InternalActorRef)?.SendSystemMessage(new Unwatch((InternalActorRef)w, _self));
+                    if (w is InternalActorRef target)
+                    {
+                        target.SendSystemMessage(new Unwatch(target, _self));
+                    }
+                    else
+                    {
+                        (w as ExternalActorRef)?.OnUnwatched(_self);
+                    }
                 }
 
                 _watching = null;
@@ -774,7 +781,7 @@ internal sealed class ActorCell : IActorContext
     private IActorRef WatchInternal(IActorRef subject, object? message)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        if (subject.Equals(_self) || subject is not InternalActorRef target)
+        if (subject.Equals(_self) || subject is not (InternalActorRef or ExternalActorRef))
         {
             return subject;
         }
@@ -784,7 +791,15 @@ internal sealed class ActorCell : IActorContext
         _watching[subject] = message;
         if (isNew)
         {
-            target.SendSystemMessage(new Watch(target, _self));
+            if (subject is ExternalActorRef external)
+            {
+                external.OnWatched(_self);
+            }
+            else
+            {
+                var target = (InternalActorRef)subject;
+                target.SendSystemMessage(new Watch(target, _self));
+            }
         }
 
         return subject;
@@ -793,9 +808,16 @@ internal sealed class ActorCell : IActorContext
     public IActorRef Unwatch(IActorRef subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        if (_watching is not null && _watching.Remove(subject) && subject is InternalActorRef target)
+        if (_watching is not null && _watching.Remove(subject))
         {
-            target.SendSystemMessage(new Unwatch(target, _self));
+            if (subject is InternalActorRef target)
+            {
+                target.SendSystemMessage(new Unwatch(target, _self));
+            }
+            else
+            {
+                (subject as ExternalActorRef)?.OnUnwatched(_self);
+            }
         }
 
         _terminatedQueued?.Remove(subject);

@@ -30,6 +30,9 @@ public static class LinkFrameCodec
             AuthFrame a => HeaderSize + Attr(a.Proof.Length),
             ReadyFrame or HeartbeatFrame => HeaderSize,
             RefuseFrame r => HeaderSize + Str(r.Reason),
+            WatchFrame w => HeaderSize + Str(w.Watchee) + Str(w.Watcher),
+            UnwatchFrame u => HeaderSize + Str(u.Watchee) + Str(u.Watcher),
+            DeathWatchNotificationFrame d => HeaderSize + Str(d.Actor) + Str(d.Watcher) + (d.ExistenceConfirmed ? Attr(0) : 0),
             EnvelopeFrame e => MeasureEnvelope(Utf8Length(e.Target), e.Sender is null ? -1 : Utf8Length(e.Sender), e.Payload.Length),
             _ => throw new ArgumentException($"unknown frame {frame.GetType().Name}", nameof(frame)),
         };
@@ -97,6 +100,26 @@ public static class LinkFrameCodec
             case RefuseFrame r:
                 type = LinkNetlink.TypeRefuse;
                 PutStr(d, ref pos, LinkNetlink.AttrReason, r.Reason);
+                break;
+            case WatchFrame w:
+                type = LinkNetlink.TypeWatch;
+                PutStr(d, ref pos, LinkNetlink.AttrWatchee, w.Watchee);
+                PutStr(d, ref pos, LinkNetlink.AttrWatcher, w.Watcher);
+                break;
+            case UnwatchFrame u:
+                type = LinkNetlink.TypeUnwatch;
+                PutStr(d, ref pos, LinkNetlink.AttrWatchee, u.Watchee);
+                PutStr(d, ref pos, LinkNetlink.AttrWatcher, u.Watcher);
+                break;
+            case DeathWatchNotificationFrame n:
+                type = LinkNetlink.TypeDeathWatchNotification;
+                PutStr(d, ref pos, LinkNetlink.AttrWatchee, n.Actor);
+                PutStr(d, ref pos, LinkNetlink.AttrWatcher, n.Watcher);
+                if (n.ExistenceConfirmed)
+                {
+                    PutAttr(d, ref pos, LinkNetlink.AttrExistenceConfirmed, 0);
+                }
+
                 break;
             default:
                 throw new ArgumentException($"unknown frame {frame.GetType().Name}", nameof(frame));
@@ -203,6 +226,7 @@ public static class LinkFrameCodec
             LinkNetlink.TypeHeartbeat => DecodeEmpty(ref attrs, HeartbeatFrame.Instance),
             LinkNetlink.TypeRefuse => DecodeRefuse(ref attrs),
             LinkNetlink.TypeEnvelope => DecodeEnvelope(ref attrs),
+            LinkNetlink.TypeWatch or LinkNetlink.TypeUnwatch or LinkNetlink.TypeDeathWatchNotification => DecodeWatch(ref attrs, type),
             _ => throw new LinkFrameException($"unknown frame type 0x{type:x4}", 4, null),
         };
     }
@@ -278,6 +302,40 @@ public static class LinkFrameCodec
         }
 
         return new RefuseFrame(reason ?? throw w.Missing(LinkNetlink.AttrReason));
+    }
+
+    private static LinkFrame DecodeWatch(ref AttrWalker w, ushort type)
+    {
+        string? watchee = null, watcher = null;
+        var confirmed = false;
+        while (w.Next(out var a))
+        {
+            switch (a.Type)
+            {
+                case LinkNetlink.AttrWatchee: watchee = a.Path(); break;
+                case LinkNetlink.AttrWatcher: watcher = a.Path(); break;
+                case LinkNetlink.AttrExistenceConfirmed when type == LinkNetlink.TypeDeathWatchNotification:
+                    confirmed = a.Flag();
+                    break;
+            }
+        }
+
+        if (watchee is null)
+        {
+            throw w.Missing(LinkNetlink.AttrWatchee);
+        }
+
+        if (watcher is null)
+        {
+            throw w.Missing(LinkNetlink.AttrWatcher);
+        }
+
+        return type switch
+        {
+            LinkNetlink.TypeWatch => new WatchFrame(watchee, watcher),
+            LinkNetlink.TypeUnwatch => new UnwatchFrame(watchee, watcher),
+            _ => new DeathWatchNotificationFrame(watchee, watcher, confirmed),
+        };
     }
 
     private static LinkFrame DecodeEmpty(ref AttrWalker w, LinkFrame frame)
@@ -477,6 +535,10 @@ public static class LinkFrameCodec
         public ushort U16() => Payload.Length == 2
             ? BinaryPrimitives.ReadUInt16LittleEndian(Payload)
             : throw new LinkFrameException($"expected 2 bytes, got {Payload.Length}", Offset, Name);
+
+        public bool Flag() => Payload.Length == 0
+            ? true
+            : throw new LinkFrameException($"flag attribute carries {Payload.Length} bytes (expected none)", Offset, Name);
 
         public byte[] Fixed(int length) => Payload.Length == length
             ? Payload.ToArray()

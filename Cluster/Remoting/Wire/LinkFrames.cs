@@ -39,3 +39,23 @@ public sealed record HeartbeatFrame : LinkFrame
 /// message's own netlink encoding.
 /// </summary>
 public sealed record EnvelopeFrame(string Target, string? Sender, ushort TypeId, ReadOnlyMemory<byte> Payload) : LinkFrame;
+
+/// <summary>
+/// Watcher's node → watchee's node: <paramref name="Watcher"/> (an actor on the sending node) watches
+/// <paramref name="Watchee"/> (a path on the receiving node). Akka.Remote's <c>Watch</c> system
+/// message, sent by its <c>RemoteWatcher</c>; the receiving node watches the actor on the watcher's
+/// behalf and answers with a <see cref="DeathWatchNotificationFrame"/> when it stops (at once with
+/// existence not confirmed when no actor lives at the path).
+/// </summary>
+public sealed record WatchFrame(string Watchee, string Watcher) : LinkFrame;
+
+/// <summary>Watcher's node → watchee's node: <paramref name="Watcher"/> no longer watches <paramref name="Watchee"/> (Akka's <c>Unwatch</c>).</summary>
+public sealed record UnwatchFrame(string Watchee, string Watcher) : LinkFrame;
+
+/// <summary>
+/// Watchee's node → watcher's node: <paramref name="Actor"/> has stopped; <paramref name="Watcher"/>
+/// receives <c>Terminated(actor, ExistenceConfirmed, AddressTerminated: false)</c>. Akka's
+/// <c>DeathWatchNotification</c>; <paramref name="ExistenceConfirmed"/> is false when the path named
+/// no live actor when the watch arrived.
+/// </summary>
+public sealed record DeathWatchNotificationFrame(string Actor, string Watcher, bool ExistenceConfirmed) : LinkFrame;

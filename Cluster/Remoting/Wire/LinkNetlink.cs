@@ -32,6 +32,24 @@ public static class LinkNetlink
     /// <summary>nlmsg type: a message for an actor (target, sender, type id, payload).</summary>
     public const ushort TypeEnvelope = 0x7610;
 
+    /// <summary>nlmsg type: a remote DeathWatch starts (watchee path on the receiver, watcher path on the sender).</summary>
+    public const ushort TypeWatch = 0x7611;
+
+    /// <summary>nlmsg type: a remote DeathWatch ends (same attributes as WATCH).</summary>
+    public const ushort TypeUnwatch = 0x7612;
+
+    /// <summary>nlmsg type: a watched actor stopped (actor path, watcher path, existence-confirmed flag).</summary>
+    public const ushort TypeDeathWatchNotification = 0x7613;
+
+    /// <summary>Watch attribute: the watched actor's path (<c>vswarm://</c>, on the node receiving WATCH).</summary>
+    public const ushort AttrWatchee = 1;
+
+    /// <summary>Watch attribute: the watching actor's path (<c>vswarm://</c>, on the node sending WATCH).</summary>
+    public const ushort AttrWatcher = 2;
+
+    /// <summary>DEATHWATCH_NOTIFICATION attribute: flag (no payload), present when the actor was known to exist.</summary>
+    public const ushort AttrExistenceConfirmed = 3;
+
     /// <summary>Handshake attribute: protocol version (u16).</summary>
     public const ushort AttrVersion = 1;
 
@@ -97,20 +115,31 @@ public static class LinkNetlink
         TypeRefuse => "REFUSE",
         TypeHeartbeat => "HEARTBEAT",
         TypeEnvelope => "ENVELOPE",
+        TypeWatch => "WATCH",
+        TypeUnwatch => "UNWATCH",
+        TypeDeathWatchNotification => "DEATHWATCH_NOTIFICATION",
         _ => $"0x{type:x4}",
     };
 
     /// <summary>Name of an attribute in a frame of the given type (errors name the attribute).</summary>
-    public static string AttrName(ushort frameType, int attr) => frameType == TypeEnvelope
-        ? attr switch
+    public static string AttrName(ushort frameType, int attr) => frameType switch
+    {
+        TypeEnvelope => attr switch
         {
             AttrTarget => "VS_ENV_TARGET",
             AttrSender => "VS_ENV_SENDER",
             AttrTypeId => "VS_ENV_TYPE_ID",
             AttrPayload => "VS_ENV_PAYLOAD",
             _ => $"VS_ENV_#{attr}",
-        }
-        : attr switch
+        },
+        TypeWatch or TypeUnwatch or TypeDeathWatchNotification => attr switch
+        {
+            AttrWatchee => "VS_WATCH_WATCHEE",
+            AttrWatcher => "VS_WATCH_WATCHER",
+            AttrExistenceConfirmed => "VS_WATCH_EXISTENCE_CONFIRMED",
+            _ => $"VS_WATCH_#{attr}",
+        },
+        _ => attr switch
         {
             AttrVersion => "VS_LINK_VERSION",
             AttrCluster => "VS_LINK_CLUSTER",
@@ -120,5 +149,6 @@ public static class LinkNetlink
             AttrProof => "VS_LINK_PROOF",
             AttrReason => "VS_LINK_REASON",
             _ => $"VS_LINK_#{attr}",
-        };
+        },
+    };
 }

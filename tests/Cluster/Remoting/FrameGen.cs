@@ -53,8 +53,11 @@ public static class FrameGen
         return new EnvelopeFrame(Path(r), r.Next(3) == 0 ? null : Path(r), (ushort)r.Next(1, 65536), Bytes(r, size));
     }
 
-    public static LinkFrame Frame(Random r) => r.Next(7) switch
+    public static LinkFrame Frame(Random r) => r.Next(10) switch
     {
+        7 => new WatchFrame(Path(r), Path(r)),
+        8 => new UnwatchFrame(Path(r), Path(r)),
+        9 => new DeathWatchNotificationFrame(Path(r), Path(r), r.Next(2) == 0),
         0 => new HelloFrame((ushort)r.Next(65536), Name(r), Name(r), Name(r), Bytes(r, LinkNetlink.NonceLength)),
         1 => new ChallengeFrame(Name(r), Bytes(r, LinkNetlink.NonceLength), Bytes(r, LinkNetlink.ProofLength)),
         2 => new AuthFrame(Bytes(r, LinkNetlink.ProofLength)),
@@ -96,6 +99,9 @@ public static class FrameGen
             case (EnvelopeFrame a, EnvelopeFrame b):
                 Assert.Equal((a.Target, a.Sender, a.TypeId), (b.Target, b.Sender, b.TypeId));
                 Assert.True(a.Payload.Span.SequenceEqual(b.Payload.Span), "payload differs");
+                break;
+            case (WatchFrame or UnwatchFrame or DeathWatchNotificationFrame, _):
+                Assert.Equal(expected, actual); // strings and a bool only: record equality is by value
                 break;
             default:
                 Assert.Same(expected, actual);
