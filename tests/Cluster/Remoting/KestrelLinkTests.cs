@@ -147,6 +147,64 @@ public sealed class KestrelLinkTests : IAsyncLifetime
         Assert.Contains("unknown frame type 0x4242", refuse.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_remote_actor_watched_over_tcp_yields_Terminated_when_it_stops_then_the_link_loss_ends_the_rest()
+    {
+        var a = await StartNode("node-a");
+        var b = await StartNode("node-b");
+        var dp = b.System.ActorOf(Props.Create(() => new DatapathStub()), "dp");
+        b.System.ActorOf(Props.Create(() => new DatapathStub()), "dp2");
+        var upA = Next<LinkUp>(a.System);
+        a.SetPeer("node-b", b.ListenAddress!, dial: false);
+        b.SetPeer("node-a", a.ListenAddress!, dial: false);
+        a.Connect("node-b");
+        await upA;
+
+        var first = new TaskCompletionSource<Terminated>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = new TaskCompletionSource<Terminated>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.System.ActorOf(Props.Create(() => new TerminatedProbe(a.Resolve("node-b", "/user/dp"), first)), "w1");
+        a.System.ActorOf(Props.Create(() => new TerminatedProbe(a.Resolve("node-b", "/user/dp2"), second)), "w2");
+        await Until(() => b.RemoteWatcherCount == 2);
+        await Task.Delay(100); // b's remote-watcher actor takes up the watches
+
+        b.System.Stop(dp);
+        var t = await first.Task.WaitAsync(Wait);
+        Assert.Equal("vswarm://node-b/user/dp", t.ActorRef.Path.ToString());
+        Assert.True(t.ExistenceConfirmed);
+        Assert.False(t.AddressTerminated);
+
+        // node-b goes away: the other watch ends with AddressTerminated.
+        await b.DisposeAsync();
+        var t2 = await second.Task.WaitAsync(Wait);
+        Assert.True(t2.AddressTerminated);
+        Assert.False(t2.ExistenceConfirmed);
+        Assert.Equal(0, a.RemoteWatchCount);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Watches a ref from PreStart and completes the task with its Terminated.</summary>
+    private sealed class TerminatedProbe : ReceiveActor
+    {
+        private readonly IActorRef _target;
+
+        public TerminatedProbe(IActorRef target, TaskCompletionSource<Terminated> done)
+        {
+            _target = target;
+            Receive<Terminated>(t => done.TrySetResult(t));
+        }
+
+        protected override void PreStart() => Context.Watch(_target);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
