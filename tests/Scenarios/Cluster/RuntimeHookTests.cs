@@ -70,4 +70,60 @@ public class RuntimeHookTests : TestKit.TestKit
         Sys.SetExternalResolver(null);
         Assert.Equal(Sys.DeadLetters, Sys.ResolveActorRef(remote.Path));
     }
+    /// <summary>A ref "on another node" that records the watch hooks and can report its actor's death.</summary>
+    private sealed class WatchableRef(ActorPath path, ActorSystem system) : ExternalActorRef(path, 0, system)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
+
+        public override void Tell(object message, IActorRef? sender)
+        {
+        }
+
+        public void Die(IActorRef watcher, bool existenceConfirmed, bool addressTerminated) =>
+            NotifyTerminated(watcher, existenceConfirmed, addressTerminated);
+
+        protected override void OnWatched(IActorRef watcher) => Calls.Enqueue("watch " + watcher.Path.Name);
+
+        protected override void OnUnwatched(IActorRef watcher) => Calls.Enqueue("unwatch " + watcher.Path.Name);
+    }
+
+    private sealed class WatchingActor : ReceiveActor
+    {
+        public WatchingActor(IActorRef target) => Receive<string>(_ => Context.Watch(target));
+    }
+
+    [Fact]
+    public void Watch_of_an_external_ref_calls_its_hooks_and_its_death_notice_becomes_Terminated()
+    {
+        var ext = new WatchableRef(new ActorPath("other-node", ["user", "x"]), Sys);
+        Watch(ext);
+        Watch(ext); // a second Watch of the same ref is not a second remote watch
+        Assert.Equal(["watch " + TestActor.Path.Name], ext.Calls);
+
+        ext.Die(TestActor, existenceConfirmed: true, addressTerminated: false);
+        var t = ExpectTerminated(ext);
+        Assert.Same(ext, t.ActorRef);
+        Assert.True(t.ExistenceConfirmed);
+        Assert.False(t.AddressTerminated);
+
+        // Watching again after the Terminated is a new watch; after Unwatch a notice is dropped.
+        Watch(ext);
+        Unwatch(ext);
+        Assert.Equal(["watch " + TestActor.Path.Name, "watch " + TestActor.Path.Name, "unwatch " + TestActor.Path.Name], ext.Calls);
+        ext.Die(TestActor, existenceConfirmed: false, addressTerminated: true);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_watcher_that_stops_unwatches_its_external_refs()
+    {
+        var ext = new WatchableRef(new ActorPath("other-node", ["user", "x"]), Sys);
+        var w = Sys.ActorOf(Props.Create(() => new WatchingActor(ext)), "w");
+        w.Tell("go", ActorRefs.Nobody);
+        AwaitCondition(() => ext.Calls.Count == 1, TimeSpan.FromSeconds(3));
+        Watch(w);
+        Sys.Stop(w);
+        ExpectTerminated(w);
+        Assert.Equal(["watch w", "unwatch w"], ext.Calls);
+    }
 }
