@@ -138,6 +138,7 @@ public sealed class NodeLinks : IAsyncDisposable
         }
 
         Watches.NodeGone(node); // removed from the cluster: its watches end now, even with no link up
+        Watches.Forget(node);
     }
 
     /// <summary>A ref to the actor at <paramref name="path"/> (e.g. "/user/bridges/br1") on <paramref name="node"/>.</summary>

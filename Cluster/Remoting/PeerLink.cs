@@ -283,6 +283,16 @@ internal sealed class PeerLink
             _session = session;
             wasUp = _state == LinkState.Up;
             _state = LinkState.Up;
+            if (!wasUp && _remoting.Watches.TakeStale(Node) is { } stale)
+            {
+                // Owed UNWATCHes go first, before any WATCH made on the new link (none can be queued yet:
+                // while the link is down a Watch ends at once with AddressTerminated).
+                foreach (var unwatch in stale)
+                {
+                    Interlocked.Increment(ref _queued);
+                    Queue.Writer.TryWrite(new Outbound(null, null, null, unwatch));
+                }
+            }
             _attempt = 0;
             _retry?.Cancel();
             if (!session.Outbound && _dialConnection is not null)

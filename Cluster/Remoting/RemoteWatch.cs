@@ -32,7 +32,13 @@ internal sealed class RemoteWatch
     // Watched side: per local actor, the remote watchers; and the local actor behind each watched path.
     private readonly Dictionary<IActorRef, HashSet<Served>> _served = [];
     private readonly Dictionary<string, IActorRef> _localByPath = new(StringComparer.Ordinal);
+    // Per node, the pairs that ended with AddressTerminated: UNWATCHed first thing on the next link
+    // (the peer may not have seen the link go down, e.g. a one-way blackhole that healed in time).
+    private readonly Dictionary<string, List<UnwatchFrame>> _stale = new(StringComparer.Ordinal);
     private IActorRef? _daemon;
+
+    /// <summary>Most stale pairs kept per node for the next link (beyond that the peer keeps them until the actor stops).</summary>
+    private const int MaxStalePerNode = 10_000;
 
     public RemoteWatch(NodeLinks remoting)
     {
@@ -158,6 +164,15 @@ internal sealed class RemoteWatch
             if (_watching.Remove(node, out var pairs))
             {
                 ended.AddRange(pairs.Values);
+                if (!_stale.TryGetValue(node, out var stale))
+                {
+                    _stale[node] = stale = [];
+                }
+
+                foreach (var key in pairs.Keys.Take(MaxStalePerNode - stale.Count))
+                {
+                    stale.Add(new UnwatchFrame(key.Watchee, key.Watcher));
+                }
             }
 
             foreach (var (local, watchers) in _served)
@@ -182,6 +197,28 @@ internal sealed class RemoteWatch
         foreach (var local in unwatched)
         {
             _daemon?.Tell(new RemoteWatchDaemon.StopWatching(local), ActorRefs.Nobody);
+        }
+    }
+
+    /// <summary>
+    /// The UNWATCHes owed to <paramref name="node"/> for watches that ended with AddressTerminated;
+    /// the link queues them as its first frames when it comes up, before any new WATCH, so a peer
+    /// that never saw the link go down forgets them too.
+    /// </summary>
+    public List<UnwatchFrame>? TakeStale(string node)
+    {
+        lock (_gate)
+        {
+            return _stale.Remove(node, out var stale) ? stale : null;
+        }
+    }
+
+    /// <summary>The node left the cluster: nothing is owed to it any more.</summary>
+    public void Forget(string node)
+    {
+        lock (_gate)
+        {
+            _stale.Remove(node);
         }
     }
 

@@ -125,6 +125,34 @@ public class RemoteWatchScenarios : NodeLinkKit
     }
 
     [Fact]
+    public async Task A_peer_that_never_saw_the_link_go_down_forgets_the_ended_watches_when_it_comes_back()
+    {
+        AddNode("a");
+        AddNode("b", Settings() with { MissedHeartbeats = 60 }); // b would notice the silence only after 60 s
+        StartEcho("b");
+        LinkAndWait("a", "b");
+        var echo = Node("a").Resolve("b", "/user/echo");
+        await WatchAndSettleAsync(echo);
+        var downAtB = Events<LinkDown>("b");
+        var upAtA = Events<LinkUp>("a");
+
+        Net.Blackhole("a", "b");
+        await AdvanceAsync(TimeSpan.FromSeconds(4.5));
+        Assert.True(ExpectTerminated(echo).AddressTerminated);
+        Assert.Equal(1, Node("b").RemoteWatcherCount); // b still believes in the old link
+
+        Net.Heal("a", "b");
+        await AdvanceAsync(TimeSpan.FromSeconds(5));
+        upAtA.ExpectMsg<LinkUp>();
+        downAtB.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // the new connection replaced the old one at b
+        AwaitCondition(() => Node("b").RemoteWatcherCount == 0, TimeSpan.FromSeconds(5));
+
+        SystemOf("b").Stop(SystemOf("b").ResolveActorRef(new ActorPath("b", ["user", "echo"])));
+        await AdvanceAsync(TimeSpan.FromSeconds(1));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public async Task A_crashed_node_ends_the_watches_of_its_actors_at_once()
     {
         var echo = TwoNodesWithEchoOnB();
