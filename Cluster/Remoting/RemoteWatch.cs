@@ -19,7 +19,8 @@ namespace VSwarm.Cluster.Remoting;
 /// </list>
 /// Every link-down ends the association for DeathWatch on both sides: a link that comes back is a
 /// fresh start and watchers must watch again (Akka quarantines the old incarnation; VSwarm does not
-/// know remote incarnations, so it drops the watches instead).
+/// know remote incarnations, so it drops the watches instead). The ended watches are UNWATCHed as the
+/// first frames of the next link, for a peer that never saw the link go down.
 /// </summary>
 internal sealed class RemoteWatch
 {
