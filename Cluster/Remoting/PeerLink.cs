@@ -85,32 +85,10 @@ internal sealed class PeerLink
 
     public void Send(RemoteActorRef target, object message, IActorRef? sender)
     {
-        var dial = false;
-        var queued = false;
-        lock (_gate)
+        var item = new Outbound(target, message, sender);
+        if (!TryEnqueue(item))
         {
-            if (_state == LinkState.Idle && Address is not null && !_remoting.IsStopped)
-            {
-                _state = LinkState.Connecting;
-                dial = true;
-            }
-
-            if (_state == LinkState.Up || (_state == LinkState.Connecting && Interlocked.Read(ref _queued) < _remoting.Settings.PendingLimit))
-            {
-                Interlocked.Increment(ref _queued);
-                Queue.Writer.TryWrite(new Outbound(target, message, sender));
-                queued = true;
-            }
-        }
-
-        if (dial)
-        {
-            StartDial();
-        }
-
-        if (!queued)
-        {
-            Undeliverable(new Outbound(target, message, sender), null);
+            Undeliverable(item, null);
         }
     }
 
@@ -118,7 +96,13 @@ internal sealed class PeerLink
     /// Queues a control frame (remote DeathWatch) like a message: false when it cannot go out because
     /// the peer is unknown, its link is down, or the first connection's queue is full.
     /// </summary>
-    public bool SendControl(LinkFrame frame)
+    public bool SendControl(LinkFrame frame) => TryEnqueue(new Outbound(null, null, null, frame));
+
+    /// <summary>
+    /// Queues <paramref name="item"/> when the link is up, or while the first connection is being
+    /// made and the pending limit allows; an idle link with a known address starts dialing.
+    /// </summary>
+    private bool TryEnqueue(Outbound item)
     {
         var dial = false;
         var queued = false;
@@ -133,7 +117,7 @@ internal sealed class PeerLink
             if (_state == LinkState.Up || (_state == LinkState.Connecting && Interlocked.Read(ref _queued) < _remoting.Settings.PendingLimit))
             {
                 Interlocked.Increment(ref _queued);
-                Queue.Writer.TryWrite(new Outbound(null, null, null, frame));
+                Queue.Writer.TryWrite(item);
                 queued = true;
             }
         }
