@@ -712,14 +712,7 @@ internal sealed class ActorCell : IActorContext
             {
                 foreach (var w in _watching.Keys)
                 {
-                    if (w is InternalActorRef target)
-                    {
-                        target.SendSystemMessage(new Unwatch(target, _self));
-                    }
-                    else
-                    {
-                        (w as ExternalActorRef)?.OnUnwatched(_self);
-                    }
+                    SendUnwatch(w);
                 }
 
                 _watching = null;
@@ -805,19 +798,25 @@ internal sealed class ActorCell : IActorContext
         return subject;
     }
 
+    /// <summary>Tells a watched ref that this actor no longer watches it: a system message to a local ref, the hook of an external (remote) one.</summary>
+    private void SendUnwatch(IActorRef subject)
+    {
+        if (subject is InternalActorRef target)
+        {
+            target.SendSystemMessage(new Unwatch(target, _self));
+        }
+        else
+        {
+            (subject as ExternalActorRef)?.OnUnwatched(_self);
+        }
+    }
+
     public IActorRef Unwatch(IActorRef subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
         if (_watching is not null && _watching.Remove(subject))
         {
-            if (subject is InternalActorRef target)
-            {
-                target.SendSystemMessage(new Unwatch(target, _self));
-            }
-            else
-            {
-                (subject as ExternalActorRef)?.OnUnwatched(_self);
-            }
+            SendUnwatch(subject);
         }
 
         _terminatedQueued?.Remove(subject);
