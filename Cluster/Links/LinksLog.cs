@@ -5,10 +5,6 @@ namespace VSwarm.Cluster.Links;
 /// <summary>Log lines of the cluster's patch traffic over node links (source-generated).</summary>
 public static partial class LinksLog
 {
-    /// <summary>The owner watch ended; the directory re-reads.</summary>
-    [LoggerMessage(200, LogLevel.Warning, "owner watch ended; re-reading the claims")]
-    public static partial void OwnerWatchEnded(this ILogger log, Exception ex);
-
     /// <summary>A node link came up.</summary>
     [LoggerMessage(201, LogLevel.Information, "link up: {Node}")]
     public static partial void LinkUp(this ILogger log, string node);

@@ -58,7 +58,7 @@ public sealed class ClusterNode : IAsyncDisposable
             }
 
             Links = new NodeLinks(system, linkSettings with { Registry = ClusterMessages.Registry }, transport);
-            Owners = new OwnerDirectory(store, system.Scheduler, _log);
+            Owners = new OwnerDirectory();
             RemoteLinks = new NodeRemoteLinks(Links, Owners);
             links = RemoteLinks;
         }
@@ -72,6 +72,7 @@ public sealed class ClusterNode : IAsyncDisposable
         if (Links is not null)
         {
             Membership.Changed += OnMembership;
+            Placement.OwnerKeyChanged += Owners!.Apply;
             Placement.Changed += e =>
             {
                 if (e is BridgeActivated a)
@@ -116,7 +117,6 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             var address = await Links.StartAsync(_options.Listen, ct).ConfigureAwait(false);
             _log.LinksListening(Name, address, Links.Settings.ClusterName);
-            Owners!.Start();
         }
 
         Start();
@@ -147,7 +147,6 @@ public sealed class ClusterNode : IAsyncDisposable
             s.Dispose();
         }
 
-        Owners?.Dispose();
         if (Links is not null)
         {
             await Links.DisposeAsync().ConfigureAwait(false);

@@ -62,6 +62,13 @@ public sealed class PlacementService : IDisposable
     /// <summary>A watched key under <c>/vswarm/bridges/</c> other than config and owner (e.g. flows), raised on the executor.</summary>
     public event Action<StoreEvent>? BridgeKeyChanged;
 
+    /// <summary>
+    /// Every owner-key event placement reads (its snapshot, then its watch, in order, on the
+    /// executor), before placement's own staleness check: views kept elsewhere (the links'
+    /// <c>OwnerDirectory</c>) follow the claims without a second watch of the same prefix.
+    /// </summary>
+    public event Action<StoreEvent>? OwnerKeyChanged;
+
     /// <summary>Activation/deactivation records (<see cref="BridgeActivated"/>, <see cref="BridgeDeactivated"/>).</summary>
     public event Action<object>? Changed;
 
@@ -178,6 +185,8 @@ public sealed class PlacementService : IDisposable
             case "config":
                 return e.IsDelete ? _bridges.Remove(bridge) : _bridges.Add(bridge);
             case "owner":
+                OwnerKeyChanged?.Invoke(e);
+
                 // This node records its own claims before the watch reports them, so an event
                 // older than the claim it knows (a stalled watch catching up) is stale.
                 if (_claims.TryGetValue(bridge, out var known) && e.Revision < known.Token)

@@ -1,8 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using VSwarm.Cluster.Coordination;
 using VSwarm.Cluster.Links;
 using VSwarm.Cluster.Placement;
-using VSwarm.Runtime;
+using VSwarm.Tests.Cluster.Harness;
 using Xunit;
 
 namespace VSwarm.Tests.Cluster.Links;
@@ -13,16 +12,12 @@ public sealed class OwnerDirectoryTests
 
     private static StoreEvent Delete(string bridge, long rev) => new(true, ClusterKeys.Owner(bridge), "", rev);
 
-    private static OwnerDirectory New()
-    {
-        var clock = new VirtualTimeScheduler();
-        return new(new InMemoryCoordinationStore(clock).ForNode("n1"), clock, NullLogger.Instance);
-    }
+    private static OwnerDirectory New() => new();
 
     [Fact]
     public void Claims_set_the_owner_and_a_delete_clears_it_but_never_lowers_the_newest_token()
     {
-        using var d = New();
+        var d = New();
         d.Apply(Put("br0", "n1", 10));
         Assert.Equal(("n1", 10L), (d.OwnerOf("br0"), d.NewestToken("br0")));
         d.Apply(Delete("br0", 12));
@@ -35,7 +30,7 @@ public sealed class OwnerDirectoryTests
     [Fact]
     public void A_late_delete_of_an_older_claim_keeps_a_newer_claim_learned_first_hand()
     {
-        using var d = New();
+        var d = New();
         d.Observe("br0", "n3", 20);
         d.Apply(Delete("br0", 18));
         d.Apply(Put("br0", "n1", 7));
@@ -45,7 +40,7 @@ public sealed class OwnerDirectoryTests
     [Fact]
     public void Other_keys_and_unreadable_values_are_ignored()
     {
-        using var d = New();
+        var d = New();
         d.Apply(new StoreEvent(false, ClusterKeys.Flows("br0"), "priority=0 actions=drop", 3));
         d.Apply(new StoreEvent(false, ClusterKeys.Owner("br0"), "{not json", 4));
         Assert.Null(d.OwnerOf("br0"));
@@ -53,14 +48,16 @@ public sealed class OwnerDirectoryTests
     }
 
     [Fact]
-    public async Task Start_reads_existing_claims_and_follows_the_watch()
+    public async Task Placement_feeds_it_the_existing_claims_and_then_the_watched_ones()
     {
-        var clock = new VirtualTimeScheduler();
-        var store = new InMemoryCoordinationStore(clock);
-        var admin = store.ForNode("admin");
+        using var sim = new SimCluster();
+        var admin = sim.Store.ForNode("admin");
         var rev = await admin.PutAsync(ClusterKeys.Owner("br0"), OwnerRecord.Of("n1", 1).ToJson());
-        using var d = new OwnerDirectory(store.ForNode("n2"), clock, NullLogger.Instance);
-        d.Start();
+        var d = new OwnerDirectory();
+        using var n2 = new SimCluster.SimNode(sim, "n2");
+        n2.Placement.OwnerKeyChanged += d.Apply;
+        n2.Start();
+        sim.Advance(TimeSpan.FromMilliseconds(100));
         Assert.True(SpinWait.SpinUntil(() => d.OwnerOf("br0") == "n1", TimeSpan.FromSeconds(5)));
         Assert.Equal(rev, d.NewestToken("br0"));
         var rev2 = await admin.PutAsync(ClusterKeys.Owner("br1"), OwnerRecord.Of("n3", 1).ToJson());
