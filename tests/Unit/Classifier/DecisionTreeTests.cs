@@ -181,6 +181,9 @@ public class DecisionTreeTests
                 dt.Insert(OfText.Rule(r));
             }
 
+            // The last insert may have started a background rebuild; a swap in the middle of the
+            // loop below would change the (still sound) megaflow between two lookups.
+            dt.WaitForRebuild();
             var wc = OfText.InitialWildcards(p);
             Assert.Equal(actions, dt.Lookup(p, 0, ref wc)?.Payload);
             for (var i = 0; i < 50; i++)
